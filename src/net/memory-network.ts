@@ -16,8 +16,7 @@ export function memorySocketPair(
   a: { ip: string; port: number },
   b: { ip: string; port: number },
 ): [MemorySocket, MemorySocket] {
-  let left: MemorySocket | undefined;
-  let right: MemorySocket | undefined;
+  const ends: { left?: MemorySocket; right?: MemorySocket } = {};
   const make = (peer: () => MemorySocket | undefined, remote: { ip: string; port: number }): MemorySocket => {
     const d = new Duplex({
       read() {},
@@ -40,8 +39,10 @@ export function memorySocketPair(
     d.remotePort = remote.port;
     return d;
   };
-  left = make(() => right, b);
-  right = make(() => left, a);
+  const left = make(() => ends.right, b);
+  const right = make(() => ends.left, a);
+  ends.left = left;
+  ends.right = right;
   return [left, right];
 }
 
