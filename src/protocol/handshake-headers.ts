@@ -151,7 +151,10 @@ export class HandshakeHeaders {
 
 function checkWritable(name: string, value: string): void {
   if (!TOKEN_RE.test(name)) {
-    throw new ServentError('HANDSHAKE_INVALID_HEADER', `invalid handshake header name ${JSON.stringify(name)}`);
+    throw new ServentError(
+      'HANDSHAKE_INVALID_HEADER',
+      `invalid handshake header name ${JSON.stringify(name)}`,
+    );
   }
   if (UNSAFE_VALUE_RE.test(value)) {
     throw new ServentError(

@@ -101,7 +101,7 @@ export function parseHandshakeBlock(
     let lineEnd = lf;
     if (lineEnd > pos && buf[lineEnd - 1] === CR) lineEnd--;
     if (lineEnd - pos > limits.maxLineBytes) throw lineTooLong(pos, limits);
-    checkLineBytes(buf, pos, lineEnd);
+    checkLineBytes(buf, pos, lineEnd, start === undefined ? 'BAD_START_LINE' : 'BAD_HEADER');
     const next = lf + 1;
     if (start === undefined) {
       start = parseStartLine(buf.toString('latin1', pos, lineEnd), pos);
@@ -169,12 +169,12 @@ function checkMagicPrefix(buf: Buffer): void {
 }
 
 /** No NUL, no control bytes except HT, no stray CR inside a line. */
-function checkLineBytes(buf: Buffer, from: number, to: number): void {
+function checkLineBytes(buf: Buffer, from: number, to: number, code: 'BAD_START_LINE' | 'BAD_HEADER'): void {
   for (let i = from; i < to; i++) {
     const b = buf[i] as number;
     if ((b < SP && b !== HT) || b === DEL || b === NUL) {
       throw new ProtocolError(
-        HandshakeErrorCode.BAD_HEADER,
+        HandshakeErrorCode[code],
         `control byte 0x${b.toString(16).padStart(2, '0')} in a handshake line`,
         'close',
         i,
@@ -215,7 +215,12 @@ function addHeaderLine(lines: Array<[string, string]>, buf: Buffer, from: number
   }
   const colon = buf.indexOf(0x3a, from);
   if (colon < 0 || colon >= to) {
-    throw new ProtocolError(HandshakeErrorCode.BAD_HEADER, 'handshake header line without ":"', 'close', from);
+    throw new ProtocolError(
+      HandshakeErrorCode.BAD_HEADER,
+      'handshake header line without ":"',
+      'close',
+      from,
+    );
   }
   const name = buf.toString('latin1', from, colon).trimEnd();
   if (name.length === 0 || /[\s]/.test(name) || /[^\x21-\x7e]/.test(name)) {

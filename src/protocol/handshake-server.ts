@@ -111,7 +111,8 @@ export class ServerHandshake {
   #onHello04(hello: HandshakeBlock): HandshakeStep {
     if (!this.#accept04) return { failed: { reason: '0.4 handshakes are refused', side: 'local', xTry: [] } };
     const reply = this.#decide(hello);
-    if (reply.code !== 200) return { failed: { code: reply.code, reason: reply.reason, side: 'local', xTry: [] } };
+    if (reply.code !== 200)
+      return { failed: { code: reply.code, reason: reply.reason, side: 'local', xTry: [] } };
     return {
       send: Buffer.from(OK_04),
       done: {
@@ -168,6 +169,7 @@ function helloFailure(e: unknown): HandshakeStep {
     HandshakeErrorCode.BLOCK_TOO_LARGE,
   ];
   if (!tooBig.includes(error.code)) return step;
-  const reason = error.code === HandshakeErrorCode.LINE_TOO_LONG ? 'Header line too long' : 'Too many headers';
+  const reason =
+    error.code === HandshakeErrorCode.LINE_TOO_LONG ? 'Header line too long' : 'Too many headers';
   return { ...step, send: writeResponse06(413, reason, []) };
 }
