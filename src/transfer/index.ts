@@ -1,0 +1,2 @@
+// Upload side (HTTP on the servent's port).
+export * from './upload/index.js';
