@@ -46,6 +46,7 @@ export class HashCache {
     private readonly log: Logger,
     /** entries kept at most (present files first; then the most recently seen absent ones) */
     private readonly maxEntries: number,
+    private readonly maxBytes = MAX_CACHE_BYTES,
   ) {
     this.file = join(dataDir, HASH_CACHE_FILE);
   }
@@ -54,7 +55,7 @@ export class HashCache {
     let text: string;
     try {
       const st = await stat(this.file);
-      if (st.size > MAX_CACHE_BYTES) {
+      if (st.size > this.maxBytes) {
         this.log.warn({ file: this.file, bytes: st.size }, 'hash cache too large, ignored');
         return;
       }

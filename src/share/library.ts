@@ -204,6 +204,7 @@ class Library implements ShareLibrary {
       fileBudget: Math.max(0, this.limits.maxFiles - (this.table.size - known)),
       dirBudget: Math.max(0, this.limits.maxDirs - dirsElsewhere),
       exclude: this.exclude,
+      known: (p) => this.table.entryAt(p) !== undefined,
     });
   }
 

@@ -48,8 +48,10 @@ export interface WalkOptions {
   /** real path of the directory to walk (the root or a directory below it) */
   readonly start: string;
   readonly maxDepth: number;
-  /** files that may still be reported */
+  /** new files that may still be reported */
   readonly fileBudget: number;
+  /** files already shared: reported even past the budget, so that a full share keeps its files */
+  readonly known?: (path: string) => boolean;
   /** directories that may still be read */
   readonly dirBudget: number;
   /** real paths never entered (the servent's data dir) */
@@ -184,7 +186,7 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
         else if (!st.isFile()) {
           if (st.isSymbolicLink()) links.push(p);
           else stats.special++;
-        } else if (files.length >= opts.fileBudget) truncated = true;
+        } else if (files.length >= opts.fileBudget && opts.known?.(p) !== true) truncated = true;
         else
           files.push({
             path: p,
