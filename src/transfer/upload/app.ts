@@ -10,7 +10,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import { DEFAULT_CHUNK_BYTES } from './file-source.js';
-import { verifyIndexedFile, type UploadLibrary, type VerifyFn } from './library.js';
+import { verifyServable } from '../../share/index.js';
+import type { SharedFile } from '../../share/types.js';
+import type { UploadFile, UploadLibrary, VerifyFn } from './library.js';
 import { DEFAULT_RANGE_CAPS, type RangeCaps } from './range.js';
 import { TokenBucket } from './rate-limit.js';
 import { MAX_TARGET_LENGTH, nameMatches, parseGetTarget, parseN2rTarget } from './request-target.js';
@@ -32,7 +34,11 @@ export interface HttpAppOptions {
   rotationMs?: number;
   /** `Retry-After` seconds in 503 answers (default 60) */
   retryAfterS?: number;
-  /** re-checks a file just before serving; default: realpath/containment/size/mtime */
+  /**
+   * re-checks a file just before serving. Default: the share library's `verifyServable`,
+   * which only accepts file objects handed out by a live share library (anything else is
+   * refused: fail closed). `verifyIndexedFile` suits libraries that are not share's.
+   */
   verify?: VerifyFn;
   /** a slot is released after this long without a request on its connection (default 15 s) */
   slotIdleMs?: number;
@@ -52,6 +58,13 @@ export interface HttpAppOptions {
 export const DEFAULT_SLOT_IDLE_MS = 15_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
+
+/**
+ * share's verifier looks the object up by identity among the files its library handed out
+ * (the fields it reads are those of `UploadFile`), so an object from any other source is
+ * refused with `not shared`.
+ */
+const defaultVerify: VerifyFn = (file: UploadFile) => verifyServable(file as SharedFile);
 
 const registry = new WeakMap<FastifyInstance, { uploader: Uploader; slots: UploadSlots }>();
 
@@ -88,7 +101,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     log,
     slots,
     bucket,
-    verify: opts.verify ?? verifyIndexedFile,
+    verify: opts.verify ?? defaultVerify,
     slotIdleMs: opts.slotIdleMs ?? DEFAULT_SLOT_IDLE_MS,
     chunkBytes: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES,
     rangeCaps: opts.rangeCaps ?? DEFAULT_RANGE_CAPS,

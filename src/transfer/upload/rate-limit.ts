@@ -65,10 +65,13 @@ export class TokenBucket {
     this.schedule();
     return () => {
       const i = this.waiters.indexOf(w);
-      if (i >= 0) this.waiters.splice(i, 1);
-      if (this.waiters.length === 0) {
+      if (i < 0) return;
+      this.waiters.splice(i, 1);
+      if (i === 0) {
+        // The timer was sized for this request's deficit: size it for the new head.
         this.clock.clearTimeout(this.timer);
         this.timer = undefined;
+        this.schedule();
       }
     };
   }

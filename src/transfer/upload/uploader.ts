@@ -259,7 +259,7 @@ export class Uploader {
   close(): void {
     for (const conn of [...this.live]) {
       this.forget(conn);
-      conn.socket.destroy();
+      if (typeof conn.socket.destroy === 'function') conn.socket.destroy();
     }
   }
 }
