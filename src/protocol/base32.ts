@@ -1,0 +1,63 @@
+/**
+ * RFC 4648 base32 (alphabet A–Z 2–7, MSB-first 5-bit groups), without padding, as used by
+ * `urn:sha1:` and push-proxy GUIDs. Output is upper-case; input is case-insensitive.
+ */
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** char code → 5-bit value, or -1 */
+const DECODE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 32; i++) {
+  DECODE[ALPHABET.charCodeAt(i)] = i;
+  DECODE[ALPHABET.toLowerCase().charCodeAt(i)] = i;
+}
+
+export function base32Encode(bytes: Uint8Array): string {
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    acc = ((acc << 8) | (bytes[i] as number)) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(acc >>> bits) & 31];
+    }
+  }
+  if (bits > 0) out += ALPHABET[(acc << (5 - bits)) & 31];
+  return out;
+}
+
+/**
+ * Decodes unpadded base32; undefined on any character outside the alphabet or when the
+ * leftover bits are not zero (a non-canonical encoding).
+ */
+export function base32Decode(s: string): Buffer | undefined {
+  const out = Buffer.allocUnsafe(Math.floor((s.length * 5) / 8));
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? (DECODE[c] as number) : -1;
+    if (v < 0) return undefined;
+    acc = ((acc << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >>> bits) & 0xff;
+    }
+  }
+  // a whole extra character, or non-zero pad bits, is not a canonical encoding
+  if (bits >= 5 || (acc & ((1 << bits) - 1)) !== 0) return undefined;
+  return out;
+}
+
+/** True when every character is in the base32 alphabet (either case). */
+export function isBase32(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || (DECODE[c] as number) < 0) return false;
+  }
+  return true;
+}

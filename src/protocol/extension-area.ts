@@ -1,0 +1,91 @@
+/**
+ * The extension area of a Query (after the search NUL) and the extension data of a
+ * QueryHit result (between the name NUL and the closing NUL): blocks separated by 0x1C,
+ * each recognised by its first byte — `u`/`U` HUGE URN text, `<` XML, 0xC3 GGEP (always
+ * last; it runs to the end because GGEP data may itself hold 0x1C), anything else plain
+ * text. Never scan for 0xC3: UTF-8 `é` is `C3 A9` inside XML or text.
+ */
+import type { GgepBlock } from './messages.js';
+import { EXT_SEPARATOR, GGEP_MAGIC, NUL } from './constants.js';
+import type { DecodeContext } from './context.js';
+import { CodecError, dropError, encodeError } from './error-codes.js';
+import { ggepLength, readGgep, writeGgep } from './ggep.js';
+import { WireReader } from './reader.js';
+import { canonicalSha1Urn, sha1UrnFromGgepH, sha1UrnFromText } from './urn.js';
+import type { WireWriter } from './writer.js';
+
+const LOWER_U = 0x75;
+/** printable ASCII only: no NUL (a result terminator) and no 0x1C (the separator) */
+const URN_TEXT_RE = /^[\x21-\x7e]+$/;
+const UPPER_U = 0x55;
+
+function addUrn(urns: string[], urn: string | undefined, ctx: DecodeContext, offset: number): void {
+  if (urn === undefined || urns.includes(urn)) return;
+  if (urns.length >= ctx.limits.maxUrns) {
+    throw dropError(CodecError.TOO_MANY_URNS, `more than ${ctx.limits.maxUrns} URNs`, offset);
+  }
+  urns.push(urn);
+}
+
+/**
+ * Walks `buf[start..end)`, pushing the SHA-1 URNs it finds (HUGE text, GGEP `H`, GGEP `u`)
+ * into `urns`; returns the GGEP block, if any. Trailing NULs of a text block are tolerated
+ * (some servents end the query extension area with one).
+ */
+export function readExtensionArea(
+  buf: Buffer,
+  start: number,
+  end: number,
+  ctx: DecodeContext,
+  urns: string[],
+): GgepBlock | undefined {
+  let p = start;
+  while (p < end) {
+    const first = buf[p] as number;
+    if (first === GGEP_MAGIC) {
+      const r = new WireReader(buf, p, end);
+      const ggep = readGgep(r, ctx.limits.maxGgepExtensions, ctx);
+      for (const e of ggep.extensions) {
+        if (e.id === 'H') addUrn(urns, sha1UrnFromGgepH(e.data), ctx, p);
+        else if (e.id === 'u') addUrn(urns, canonicalSha1Urn('urn:' + e.data.toString('latin1')), ctx, p);
+      }
+      return ggep;
+    }
+    let q = buf.indexOf(EXT_SEPARATOR, p);
+    if (q < 0 || q > end) q = end;
+    if (first === LOWER_U || first === UPPER_U) {
+      let e = q;
+      while (e > p && buf[e - 1] === NUL) e--;
+      addUrn(urns, sha1UrnFromText(buf, p, e), ctx, p);
+    }
+    p = q + 1;
+  }
+  return undefined;
+}
+
+/** Wire size of an extension area built from fields: URN texts, then GGEP, 0x1C between. */
+export function extensionAreaLength(urns: readonly string[], ggep: GgepBlock | undefined): number {
+  let n = 0;
+  for (const u of urns) n += u.length + 1;
+  const g = ggep === undefined ? 0 : ggepLength(ggep, true);
+  if (g > 0) return n + g;
+  return n === 0 ? 0 : n - 1;
+}
+
+export function writeExtensionArea(
+  w: WireWriter,
+  urns: readonly string[],
+  ggep: GgepBlock | undefined,
+): void {
+  const hasGgep = ggep !== undefined && ggepLength(ggep, true) > 0;
+  for (let i = 0; i < urns.length; i++) {
+    const u = urns[i] as string;
+    if (!URN_TEXT_RE.test(u)) throw encodeError(`not a URN for an extension area: ${JSON.stringify(u)}`);
+    if (i > 0) w.u8(EXT_SEPARATOR);
+    w.latin1(u);
+  }
+  if (hasGgep) {
+    if (urns.length > 0) w.u8(EXT_SEPARATOR);
+    writeGgep(w, ggep, true);
+  }
+}
