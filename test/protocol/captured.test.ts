@@ -228,7 +228,7 @@ function checkGtk(d: CapturedDescriptor, m: Message): void {
       expect(m.payload.length).toBe(d.payloadLength);
       break;
     default:
-      throw new Error(`unexpected ${m.type} in ${d.file}`);
+      throw new Error(`unexpected ${(m as Message).type} in ${d.file}`);
   }
 }
 
