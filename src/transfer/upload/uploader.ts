@@ -15,7 +15,7 @@ import { pipeline, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
-import { FileRangeStream, openIndexedFile } from './file-source.js';
+import { closeFd, FileRangeStream, openIndexedFile } from './file-source.js';
 import type { UploadFile, VerifyFn } from './library.js';
 import { decideRange, type RangeCaps } from './range.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -221,14 +221,17 @@ export class Uploader {
       headers['X-Content-URN'] = file.urn;
     }
     const status = range.kind === 'partial' ? 206 : 200;
-    if (isHead || end < start) return respond(reply, status, headers);
-
+    // HEAD and empty bodies open too: the open-time checks decide what exists, not only verify.
     const opened = await openIndexedFile(file);
     if (!opened.ok) {
       this.stats.refusedByVerify++;
       this.d.log.warn({ index: file.index, name: file.name, reason: opened.reason }, 'refusing to open file');
       giveBack();
       return this.notFound(reply);
+    }
+    if (isHead || end < start) {
+      closeFd(opened.fd);
+      return respond(reply, status, headers);
     }
     const slot = conn.slot;
     const stream = new FileRangeStream({
