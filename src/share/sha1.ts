@@ -20,6 +20,17 @@ export async function sha1File(path: string, opts: { signal?: AbortSignal } = {}
     const st = await handle.stat();
     if (!st.isFile()) throw new TransferError('NOT_A_FILE', `not a regular file: ${path}`);
     const hash = createHash('sha1');
+    if (st.size <= READ_CHUNK) {
+      // Small file: one read instead of a stream (most of a share's files, by count).
+      // Reads until EOF, so a file that grew since fstat is still hashed whole.
+      const buf = Buffer.allocUnsafe(st.size + 1);
+      for (;;) {
+        const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) return hash.digest();
+        hash.update(buf.subarray(0, bytesRead));
+        if (opts.signal?.aborted === true) throw opts.signal.reason;
+      }
+    }
     const stream = handle.createReadStream({
       highWaterMark: READ_CHUNK,
       autoClose: false,
