@@ -68,6 +68,16 @@ export interface PcapRecord {
 export interface PcapCapture {
   readonly header: PcapHeader;
   readonly records: PcapRecord[];
+  /**
+   * With `allowTruncatedEnd`: the error that stopped reading (the file ends inside a
+   * record, as when the capturing process was killed). `records` holds what came before.
+   */
+  readonly truncated?: ProtocolError;
+}
+
+export interface PcapReadOptions {
+  /** return the records before a truncated last record instead of throwing (default false) */
+  readonly allowTruncatedEnd?: boolean;
 }
 
 function pcapError(code: string, message: string, offset: number): ProtocolError {
@@ -118,7 +128,11 @@ export function readPcapHeader(buf: Buffer): PcapHeader {
 }
 
 /** Reads every record; the data are views into `buf`. */
-export function readPcap(buf: Buffer, limits: PcapLimits = DEFAULT_PCAP_LIMITS): PcapCapture {
+export function readPcap(
+  buf: Buffer,
+  limits: PcapLimits = DEFAULT_PCAP_LIMITS,
+  options: PcapReadOptions = {},
+): PcapCapture {
   const header = readPcapHeader(buf);
   const le = header.littleEndian;
   const records: PcapRecord[] = [];
@@ -126,7 +140,9 @@ export function readPcap(buf: Buffer, limits: PcapLimits = DEFAULT_PCAP_LIMITS):
   let pos = PCAP_GLOBAL_HEADER_SIZE;
   while (pos < buf.length) {
     if (buf.length - pos < PCAP_RECORD_HEADER_SIZE) {
-      throw pcapError(PcapErrorCode.TRUNCATED, `record ${records.length}: header is truncated`, pos);
+      const e = pcapError(PcapErrorCode.TRUNCATED, `record ${records.length}: header is truncated`, pos);
+      if (options.allowTruncatedEnd === true) return { header, records, truncated: e };
+      throw e;
     }
     const tsSec = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
     const tsFrac = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
@@ -141,11 +157,13 @@ export function readPcap(buf: Buffer, limits: PcapLimits = DEFAULT_PCAP_LIMITS):
     }
     const dataStart = pos + PCAP_RECORD_HEADER_SIZE;
     if (inclLen > buf.length - dataStart) {
-      throw pcapError(
+      const e = pcapError(
         PcapErrorCode.TRUNCATED,
         `record ${records.length}: ${inclLen} bytes announced, ${buf.length - dataStart} left`,
         pos,
       );
+      if (options.allowTruncatedEnd === true) return { header, records, truncated: e };
+      throw e;
     }
     records.push({
       index: records.length,

@@ -17,6 +17,7 @@ import {
   readPcap,
   type PcapHeader,
   type PcapLimits,
+  type PcapReadOptions,
 } from './pcap-file.js';
 import { TcpFlag, checkLinkType, parsePacket, type PacketSkip, type TcpSegment } from './pcap-packet.js';
 
@@ -50,6 +51,8 @@ export interface PcapTcpResult {
     readonly tcpSegments: number;
     readonly skipped: Record<PacketSkip, number>;
   };
+  /** set when `allowTruncatedEnd` let a file that ends inside a record through */
+  readonly truncated?: ProtocolError;
 }
 
 interface Piece {
@@ -176,8 +179,12 @@ function connectionKey(seg: TcpSegment): string {
 }
 
 /** Reads a pcap and returns every TCP conversation's two byte streams. */
-export function readTcpConversations(buf: Buffer, limits: PcapLimits = DEFAULT_PCAP_LIMITS): PcapTcpResult {
-  const { header, records } = readPcap(buf, limits);
+export function readTcpConversations(
+  buf: Buffer,
+  limits: PcapLimits = DEFAULT_PCAP_LIMITS,
+  options: PcapReadOptions = {},
+): PcapTcpResult {
+  const { header, records, truncated } = readPcap(buf, limits, options);
   checkLinkType(header.linkType);
   const skipped: Record<PacketSkip, number> = { 'not-ipv4': 0, 'not-tcp': 0, fragment: 0, malformed: 0 };
   const open = new Map<string, Connection>();
@@ -208,11 +215,12 @@ export function readTcpConversations(buf: Buffer, limits: PcapLimits = DEFAULT_P
     }
     conn.add(seg);
   }
-  return {
+  const result = {
     header,
     conversations: all.map((c) => c.finish()),
     stats: { records: records.length, tcpSegments, skipped },
   };
+  return truncated === undefined ? result : { ...result, truncated };
 }
 
 export function formatEndpoint(e: TcpEndpoint): string {

@@ -9,6 +9,7 @@ export {
   type PcapCapture,
   type PcapHeader,
   type PcapLimits,
+  type PcapReadOptions,
   type PcapRecord,
 } from './pcap-file.js';
 export {

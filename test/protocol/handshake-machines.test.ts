@@ -15,6 +15,7 @@ import {
   type ClientHandshakeOptions,
   type HandshakeBlock,
   type HandshakeReply,
+  type HeaderInit,
   type HandshakeStep,
   type ServerHandshakeOptions,
 } from '../../src/protocol/handshake.js';
@@ -39,7 +40,7 @@ const hdrs = (
   });
 
 const accept =
-  (headers: Iterable<readonly [string, string]> = []) =>
+  (headers: HeaderInit = []) =>
   (): HandshakeReply => ({ code: 200, reason: 'OK', headers });
 
 /** Runs both machines against each other; returns the final steps and the bytes each side wrote. */

@@ -89,7 +89,7 @@ function pcap(
   u16(g, 4, 6);
   u32(g, 262144, 16);
   u32(g, opts.link ?? LinkType.ETHERNET, 20);
-  const parts = [g];
+  const parts: Buffer[] = [g];
   frames.forEach((f, i) => {
     const cut = opts.cuts?.[i];
     const captured = cut === undefined ? f : f.subarray(0, cut);

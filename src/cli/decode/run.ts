@@ -5,7 +5,7 @@
  * offset and the error code, and status 2. Status 1: an input could not be read.
  */
 import { ProtocolError } from '../../core/errors.js';
-import { readTcpConversations } from '../../protocol/pcap.js';
+import { readTcpConversations, type TcpConversation } from '../../protocol/pcap.js';
 import type { DescriptorRecord } from './describe.js';
 import {
   DecodeFaultCode,
@@ -111,13 +111,29 @@ async function decodePcap(
   name: string,
   out: Printer,
 ): Promise<{ where: string; fault: DecodeFault } | undefined> {
-  let conversations;
+  let capture;
   try {
-    conversations = readTcpConversations(bytes).conversations;
+    capture = readTcpConversations(bytes, undefined, { allowTruncatedEnd: true });
   } catch (e) {
     if (!(e instanceof ProtocolError)) throw e;
     return { where: name, fault: { offset: e.offset ?? 0, code: e.code, message: e.message } };
   }
+  // A capture cut inside a record (tcpdump killed) still yields what came before it; the
+  // cut, not the descriptor it happens to split, is the fault to report.
+  const cut = capture.truncated;
+  const cutFault =
+    cut === undefined
+      ? undefined
+      : { where: name, fault: { offset: cut.offset ?? 0, code: cut.code, message: cut.message } };
+  const fault = await decodeConversations(capture.conversations, name, out);
+  return cutFault ?? fault;
+}
+
+async function decodeConversations(
+  conversations: readonly TcpConversation[],
+  name: string,
+  out: Printer,
+): Promise<{ where: string; fault: DecodeFault } | undefined> {
   for (const conversation of conversations) {
     const plan = planConversation(conversation);
     if (plan.kind === 'skip') continue;
