@@ -1,0 +1,7 @@
+/**
+ * The back-ends the simulator can run, by scenario "routing" name. Registering one is
+ * one entry here (its adapter lives next to this file).
+ */
+import type { AnySimBackend } from '../backend.js';
+
+export const backends: Readonly<Record<string, AnySimBackend>> = Object.freeze({});

@@ -1,0 +1,414 @@
+/**
+ * One simulation run: a scheduler, a clock, a network of N nodes each running a real
+ * `Router` built by a back-end adapter, a file workload, churn, and the trackers that
+ * turn all of it into metrics. Everything random comes from sub-streams of one seed,
+ * drawn in a fixed order, so a run is a pure function of (config, seed).
+ *
+ * Use: `const sim = new Simulation(backend, config); await sim.setup(); sim.run();
+ * const m = sim.metrics();` — or drive it step by step (`advance`, `kill`, `join`) from
+ * a test harness.
+ */
+import { silentLogger } from '../core/log.js';
+import { createRng, type Rng } from '../core/rng.js';
+import type { Router, RouterComponents, SearchRequest } from '../routing/types.js';
+import { SIM_PORT, simIp } from './address.js';
+import type { SimBackend, SimNodeContext } from './backend.js';
+import { ChurnDriver } from './churn.js';
+import type { LatencySpec, SimulationConfig } from './config.js';
+import { EV_CALL } from './events.js';
+import {
+  constantLatency,
+  type DeliveryModel,
+  exponentialLatency,
+  matrixLatency,
+  uniformLatency,
+  withLoss,
+  withPartitions,
+} from './latency.js';
+import { SimNetwork } from './network.js';
+import { Scheduler } from './scheduler.js';
+import { SearchTracker } from './search-tracker.js';
+import { SimClock } from './sim-clock.js';
+import { buildTopology, targetDegree } from './topology.js';
+import { TraceHash } from './trace-hash.js';
+import { Placement, sharedFileInfo, simFile, simFileId } from './workload.js';
+import { Zipf } from './zipf.js';
+
+export interface ProgressInfo {
+  readonly simMs: number;
+  readonly events: number;
+  /** 0..1, from simulated time (fixed duration) or from judged searches */
+  readonly fraction: number;
+}
+
+/** Events between two progress callbacks. */
+const PROGRESS_EVERY = 1 << 16;
+
+export class Simulation<M> {
+  readonly scheduler = new Scheduler(1 << 16);
+  readonly clock = new SimClock(this.scheduler);
+  readonly network: SimNetwork<M>;
+  readonly tracker: SearchTracker;
+  readonly placement: Placement | undefined;
+  readonly trace: TraceHash | undefined;
+  /** counters the churn driver and the kill/join API keep */
+  readonly churnCounts = { joins: 0, leaves: 0, failures: 0, massFailed: 0 };
+  startErrors = 0;
+  private readonly routers: (Router | undefined)[] = [];
+  private readonly born: number[] = [];
+  private deadNodeMs = 0;
+  private readonly deadExtra = new Map<string, number>();
+  private readonly rngTopology: Rng;
+  private readonly rngNetwork: Rng;
+  private readonly rngNodes: Rng;
+  private readonly rngPlacement: Rng;
+  private readonly rngWorkload: Rng;
+  private readonly rngChurn: Rng;
+  private readonly queryZipf: Zipf | undefined;
+  private readonly churn: ChurnDriver | undefined;
+  private issued = 0;
+  private isSetUp = false;
+
+  constructor(
+    readonly backend: SimBackend<M>,
+    readonly config: SimulationConfig,
+  ) {
+    const master = createRng(config.seed);
+    this.rngTopology = master.fork();
+    this.rngNetwork = master.fork();
+    this.rngNodes = master.fork();
+    this.rngPlacement = master.fork();
+    this.rngWorkload = master.fork();
+    this.rngChurn = master.fork();
+    backend.validateParams?.(config.params);
+    if (backend.mode === 'link' && config.topology === undefined) {
+      throw new Error(`back-end ${backend.name} needs a topology`);
+    }
+    const keyOf = backend.lookupKey?.bind(backend) as ((msg: unknown) => string | undefined) | undefined;
+    this.network = new SimNetwork<M>(this.scheduler, {
+      mode: backend.mode,
+      model: this.buildModel(),
+      failureDetectionMs: config.network.failureDetectionMs,
+      linkSetupMs: config.network.linkSetupMs,
+      hooks: {
+        sizeOf: (m) => backend.sizeOf(m),
+        classify: (m) => backend.classify(m),
+        ...(keyOf === undefined
+          ? {}
+          : {
+              onSend: (from: number, _to: number, msg: M, lookup: boolean): void => {
+                if (lookup) this.tracker.onSend(from, msg);
+              },
+              onDeliver: (_from: number, to: number, msg: M): void => this.tracker.onDeliver(to, msg),
+            }),
+      },
+    });
+    const w = config.workload;
+    this.placement = w === undefined ? undefined : new Placement(w.placement, this.rngPlacement);
+    this.queryZipf = w === undefined ? undefined : new Zipf(w.placement.files, w.zipf);
+    this.tracker = new SearchTracker(
+      {
+        now: () => this.scheduler.now(),
+        liveNodes: () => this.network.liveNodes(),
+        indexOf: (a) => this.network.indexOf(a),
+        isAlive: (i) => this.network.isAlive(i),
+        holds: (i, f) => this.placement?.holds(i, f) ?? false,
+        fileIdOf: simFileId,
+        lookupKey: keyOf,
+      },
+      config.bucketMs,
+    );
+    this.scheduler.on(EV_CALL, (_t, _a, payload) => (payload as () => void)());
+    if (config.trace) {
+      const h = new TraceHash();
+      this.trace = h;
+      this.scheduler.observe((t, k, ta, a) => h.event(t, k, ta, a));
+    } else {
+      this.trace = undefined;
+    }
+    this.churn = config.churn === undefined ? undefined : new ChurnDriver(this, config.churn, this.rngChurn);
+  }
+
+  /** Builds the initial overlay, starts every router, places files, schedules workload and churn. */
+  async setup(): Promise<void> {
+    if (this.isSetUp) return;
+    this.isSetUp = true;
+    const { config, backend } = this;
+    const starts: Promise<void>[] = [];
+    for (let i = 0; i < config.nodes; i++) this.createNode(false);
+    backend.bootstrap?.(this.routers as readonly Router[], {
+      rng: this.rngNodes.fork(),
+      params: config.params,
+      address: (i) => this.network.address(i),
+    });
+    for (let i = 0; i < config.nodes; i++) {
+      starts.push(this.startRouter(i));
+      if (starts.length >= 8192) await Promise.all(starts.splice(0));
+    }
+    await Promise.all(starts);
+    if (config.topology !== undefined && backend.mode === 'link') {
+      const edges = buildTopology(config.nodes, config.topology, this.rngTopology);
+      for (let e = 0; e < edges.length; e += 2)
+        this.network.link(edges[e] as number, edges[e + 1] as number, true);
+    }
+    if (this.placement !== undefined) {
+      this.placement.placeInitial(config.nodes);
+      for (let i = 0; i < config.nodes; i++) this.publishFiles(i);
+    }
+    const w = config.workload;
+    if (w !== undefined && w.queries > 0) this.at(w.startMs, () => this.issueSearch());
+    this.churn?.schedule();
+  }
+
+  /**
+   * Runs the event loop: until `durationMs` when the config has one, else until the
+   * last search is judged. `onProgress` is called every 65,536 events.
+   */
+  run(onProgress?: (p: ProgressInfo) => void): void {
+    const end = this.config.durationMs;
+    const s = this.scheduler;
+    let n = 0;
+    for (;;) {
+      if (end === undefined && this.workloadDone()) break;
+      if (!s.step(end ?? Infinity)) break;
+      if (++n % PROGRESS_EVERY === 0 && onProgress !== undefined) onProgress(this.progress());
+    }
+    if (end !== undefined) s.runUntil(end);
+    this.tracker.expireAll();
+    onProgress?.(this.progress());
+  }
+
+  /** Runs every event due in the next `ms` of simulated time. */
+  advance(ms: number): void {
+    this.scheduler.runUntil(this.scheduler.now() + ms);
+  }
+
+  now(): number {
+    return this.scheduler.now();
+  }
+
+  router(index: number): Router | undefined {
+    return this.routers[index];
+  }
+
+  /** Seconds of node lifetime summed over all nodes, up to now. */
+  nodeSeconds(): number {
+    const now = this.scheduler.now();
+    let ms = this.deadNodeMs;
+    for (let i = 0; i < this.born.length; i++) {
+      if (this.network.isAlive(i)) ms += now - (this.born[i] as number);
+    }
+    return ms / 1000;
+  }
+
+  /** Back-end counters summed over every node that ever ran (dead ones as of their death). */
+  extraCounters(): Map<string, number> {
+    const sum = new Map(this.deadExtra);
+    for (const r of this.routers) {
+      if (r === undefined) continue;
+      for (const [k, v] of Object.entries(r.stats().extra ?? {})) sum.set(k, (sum.get(k) ?? 0) + v);
+    }
+    return sum;
+  }
+
+  /** stateBytes of every live router. */
+  stateBytes(): number[] {
+    const out: number[] = [];
+    for (const r of this.routers) if (r !== undefined) out.push(r.stats().stateBytes);
+    return out;
+  }
+
+  /** A node joins (churn): it gets files, links (link mode) or contacts (addressed mode). */
+  join(): number {
+    const i = this.createNode(true);
+    this.churnCounts.joins++;
+    void this.startRouter(i);
+    const topo = this.config.topology;
+    if (topo !== undefined && this.backend.mode === 'link') {
+      const want = targetDegree(topo);
+      const preferential = topo.kind === 'powerlaw';
+      for (let tries = 0, made = 0; made < want && tries < 20 * want; tries++) {
+        const peer = preferential ? this.preferentialPeer() : this.randomLive();
+        if (peer >= 0 && this.network.link(i, peer)) made++;
+      }
+    }
+    if (this.placement !== undefined) {
+      this.placement.placeOnJoin(i);
+      this.publishFiles(i);
+    }
+    return i;
+  }
+
+  /** Graceful departure: `router.stop()` runs (its goodbyes are sent), then the node is gone. */
+  leave(index: number): void {
+    if (!this.network.isAlive(index)) return;
+    this.churnCounts.leaves++;
+    const r = this.routers[index];
+    if (r !== undefined) void r.stop().catch(() => undefined);
+    this.remove(index, true);
+  }
+
+  /** Crash: the node vanishes without a word; neighbours notice by timeouts or peerDown. */
+  kill(index: number): void {
+    if (!this.network.isAlive(index)) return;
+    this.churnCounts.failures++;
+    this.remove(index, false);
+  }
+
+  /** A uniformly random live node, or −1. */
+  randomLive(): number {
+    const n = this.network.liveNodes();
+    return n === 0 ? -1 : this.network.liveAt(this.rngChurn.int(n));
+  }
+
+  /** Schedules `fn` at absolute simulated time `atMs`. */
+  at(atMs: number, fn: () => void): void {
+    this.scheduler.schedule(atMs, EV_CALL, -1, 0, fn);
+  }
+
+  private createNode(joining: boolean): number {
+    const net = this.network;
+    const i = net.addNode();
+    const rng = this.rngNodes.fork();
+    const components: RouterComponents<M> = {
+      clock: this.clock.view(i),
+      rng,
+      log: silentLogger,
+      transport: net.transport(i),
+    };
+    const ctx: SimNodeContext = {
+      index: i,
+      address: net.address(i),
+      ip: simIp(i),
+      port: SIM_PORT,
+      rng,
+      params: this.config.params,
+      contacts: this.backend.mode === 'addressed' ? this.contactsFor(i, joining) : [],
+      joining,
+    };
+    this.routers[i] = this.backend.createNode(components, ctx);
+    this.born[i] = this.scheduler.now();
+    return i;
+  }
+
+  private contactsFor(i: number, joining: boolean): string[] {
+    if (this.backend.bootstrap !== undefined && !joining) return [];
+    const out: string[] = [];
+    const pool = joining ? this.network.liveNodes() - 1 : i;
+    for (let k = 0; k < Math.min(3, pool); k++) {
+      const c = joining ? this.network.liveAt(this.rngNodes.int(pool)) : this.rngNodes.int(i);
+      const a = this.network.address(c);
+      if (c !== i && !out.includes(a)) out.push(a);
+    }
+    return out;
+  }
+
+  private async startRouter(i: number): Promise<void> {
+    try {
+      await this.routers[i]?.start();
+    } catch {
+      this.startErrors++;
+    }
+  }
+
+  private publishFiles(i: number): void {
+    const files = this.placement?.filesOf(i) ?? [];
+    if (files.length === 0) return;
+    this.routers[i]?.publish(files.map((f, k) => sharedFileInfo(simFile(f), k)));
+  }
+
+  private remove(index: number, graceful: boolean): void {
+    const r = this.routers[index];
+    if (r !== undefined) {
+      for (const [k, v] of Object.entries(r.stats().extra ?? {})) {
+        this.deadExtra.set(k, (this.deadExtra.get(k) ?? 0) + v);
+      }
+    }
+    this.routers[index] = undefined;
+    this.deadNodeMs += this.scheduler.now() - (this.born[index] as number);
+    const nbrs = this.backend.mode === 'link' ? [...this.network.neighbours(index)] : [];
+    this.clock.killNode(index);
+    this.network.kill(index, graceful);
+    this.placement?.nodeGone(index);
+    this.churn?.afterRemoval(nbrs);
+  }
+
+  private preferentialPeer(): number {
+    const x = this.randomLive();
+    if (x < 0) return -1;
+    const nb = this.network.neighbours(x);
+    return nb.length === 0 ? x : (nb[this.rngChurn.int(nb.length)] as number);
+  }
+
+  private issueSearch(): void {
+    const w = this.config.workload;
+    if (w === undefined || this.queryZipf === undefined || this.issued >= w.queries) return;
+    this.issued++;
+    const rng = this.rngWorkload;
+    const live = this.network.liveNodes();
+    if (live > 0) {
+      const node = this.network.liveAt(rng.int(live));
+      const fileId = this.queryZipf.sample(rng);
+      const placement = this.placement as Placement;
+      const others = placement.liveReplicasOf(fileId) - (placement.holds(node, fileId) ? 1 : 0);
+      const req = this.searchRequest(fileId);
+      const router = this.routers[node] as Router;
+      const id = this.tracker.begin(node, fileId, others > 0, (sink) => router.startSearch(req, sink));
+      this.at(this.scheduler.now() + w.timeoutMs, () => this.tracker.expire(id));
+    }
+    if (this.issued < w.queries) {
+      const gap =
+        w.ratePerSec !== undefined
+          ? (-Math.log(1 - rng.float()) * 1000) / w.ratePerSec
+          : (w.intervalMs ?? 1000);
+      this.at(this.scheduler.now() + gap, () => this.issueSearch());
+    }
+  }
+
+  private searchRequest(fileId: number): SearchRequest {
+    const file = simFile(fileId);
+    const custom = this.backend.searchRequest?.(file, this.config.params);
+    if (custom !== undefined) return custom;
+    const ttl = this.config.params['ttl'];
+    const maxHits = this.config.workload?.maxHits;
+    return {
+      text: file.keyword,
+      ...(typeof ttl === 'number' ? { ttl } : {}),
+      ...(maxHits !== undefined ? { maxHits } : {}),
+    };
+  }
+
+  private workloadDone(): boolean {
+    const w = this.config.workload;
+    if (w === undefined) return true;
+    return this.issued >= w.queries && this.tracker.activeCount() === 0;
+  }
+
+  private progress(): ProgressInfo {
+    const end = this.config.durationMs;
+    const now = this.scheduler.now();
+    const q = this.config.workload?.queries ?? 0;
+    const fraction =
+      end !== undefined && end > 0 ? Math.min(1, now / end) : q > 0 ? this.tracker.finished / q : 1;
+    return { simMs: now, events: this.scheduler.eventsRun(), fraction };
+  }
+
+  private buildModel(): DeliveryModel {
+    const n = this.config.network;
+    const base = latencyModel(n.latency, this.rngNetwork);
+    return withLoss(withPartitions(base, n.partitions), n.loss, this.rngNetwork);
+  }
+}
+
+function latencyModel(spec: LatencySpec, rng: Rng): DeliveryModel {
+  switch (spec.kind) {
+    case 'constant':
+      return constantLatency(spec.ms);
+    case 'uniform':
+      return uniformLatency(spec.minMs, spec.maxMs, rng);
+    case 'exponential':
+      return exponentialLatency(spec.meanMs, rng);
+    case 'matrix':
+      return matrixLatency(spec.matrix, spec.scale);
+  }
+}
