@@ -51,7 +51,7 @@ export interface DispatchOptions {
  */
 export function dispatchByFirstBytes(socket: Duplex, opts: DispatchOptions, onDecided?: () => void): void {
   const timeoutMs = opts.firstBytesTimeoutMs ?? 10_000;
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   let decided = false;
   const finish = (): void => {
     if (decided) return;

@@ -9,7 +9,14 @@ import type { Logger } from '../core/log.js';
 import { dispatchByFirstBytes } from './listener.js';
 import type { ListenerHandlers } from './listener.js';
 
-export type MemorySocket = Duplex & { remoteAddress: string; remotePort: number };
+/** The parts of `net.Socket` that the HTTP server and our code use, on an in-memory stream. */
+export type MemorySocket = Duplex & {
+  remoteAddress: string;
+  remotePort: number;
+  setTimeout(ms: number, cb?: () => void): MemorySocket;
+  setNoDelay(): MemorySocket;
+  setKeepAlive(): MemorySocket;
+};
 
 /** Two connected in-memory sockets; what one writes, the other reads. */
 export function memorySocketPair(
@@ -37,6 +44,10 @@ export function memorySocketPair(
     }) as MemorySocket;
     d.remoteAddress = remote.ip;
     d.remotePort = remote.port;
+    // idle timeouts are the HTTP server's business on TCP; an in-memory stream has none
+    d.setTimeout = () => d;
+    d.setNoDelay = () => d;
+    d.setKeepAlive = () => d;
     return d;
   };
   const left = make(() => ends.right, b);

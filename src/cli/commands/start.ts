@@ -1,11 +1,149 @@
-import type { CommandModule } from 'yargs';
+/**
+ * `servent start` (what `npm start` runs): join the overlay, share folders, answer
+ * searches, serve downloads. Ctrl-C says Bye to every peer, saves the host cache, exits 0.
+ */
+import { resolve } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { createSystemClock } from '../../core/clock.js';
+import { ConfigError } from '../../core/errors.js';
+import { createRng } from '../../core/rng.js';
+import { DEFAULT_CONFIG, seedFromCrypto, startServent } from '../../servent.js';
+import type { RoutingKind, ServentConfig } from '../../servent.js';
+import { createLogger } from '../logger.js';
+import type { LogLevel } from '../logger.js';
+import { commonOptions, overlayOptions, parseHostPortOption } from '../options.js';
 
-// Placeholder until the command lands; replaced by its real implementation.
-export const startCommand: CommandModule = {
+const startOptions = {
+  ...commonOptions,
+  ...overlayOptions,
+  listen: { type: 'string', default: '127.0.0.1:6346', describe: 'address to listen on (HOST:PORT)' },
+  share: { type: 'string', array: true, default: [] as string[], describe: 'folder to share (repeatable)' },
+  'min-peers': { type: 'number', default: DEFAULT_CONFIG.minPeers, describe: 'connections to keep open' },
+  'max-peers': { type: 'number', default: DEFAULT_CONFIG.maxPeers, describe: 'most connections accepted' },
+  'max-per-ip': {
+    type: 'number',
+    default: DEFAULT_CONFIG.maxPerIp,
+    describe: 'most connections from one IP',
+  },
+  'max-ttl': {
+    type: 'number',
+    default: DEFAULT_CONFIG.maxTtl,
+    describe: 'cap on TTL+hops of relayed queries',
+  },
+  'upload-slots': { type: 'number', default: DEFAULT_CONFIG.uploadSlots, describe: 'concurrent uploads' },
+  'max-upload-rate': { type: 'number', describe: 'upload rate limit in bytes/s, shared by all uploads' },
+  firewalled: {
+    type: 'boolean',
+    default: false,
+    describe: 'accept no inbound connections; peers reach our files by Push → GIV',
+  },
+  compress: { type: 'boolean', default: true, describe: 'offer deflate link compression' },
+  watch: { type: 'boolean', default: true, describe: 'notice changes in shared folders while running' },
+  seed: { type: 'number', describe: 'seed the random generator (reproducible runs)' },
+} as const;
+
+type StartArgs = ArgumentsCamelCase<{
+  data: string;
+  logLevel: string;
+  routing: string;
+  peer: string[];
+  ttl: number;
+  leaf: boolean;
+  legacy: boolean;
+  listen: string;
+  share: string[];
+  minPeers: number;
+  maxPeers: number;
+  maxPerIp: number;
+  maxTtl: number;
+  uploadSlots: number;
+  maxUploadRate: number | undefined;
+  firewalled: boolean;
+  compress: boolean;
+  watch: boolean;
+  seed: number | undefined;
+}>;
+
+export function configFromArgs(a: StartArgs): ServentConfig {
+  return {
+    dataDir: resolve(a.data),
+    listen: parseHostPortOption(a.listen, '--listen'),
+    peers: a.peer.map((p) => parseHostPortOption(p, '--peer')),
+    shares: a.share.map((s) => resolve(s)),
+    share: true,
+    routing: a.routing as RoutingKind,
+    minPeers: a.minPeers,
+    maxPeers: a.maxPeers,
+    maxPerIp: a.maxPerIp,
+    ttl: a.ttl,
+    maxTtl: a.maxTtl,
+    leaf: a.leaf,
+    legacy: a.legacy,
+    compress: a.compress,
+    firewalled: a.firewalled,
+    uploadSlots: a.uploadSlots,
+    maxUploadRate: a.maxUploadRate,
+    watch: a.watch,
+    handshakeTimeoutMs: DEFAULT_CONFIG.handshakeTimeoutMs,
+  };
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
-  describe: '(not available yet)',
-  handler: () => {
-    process.stderr.write('servent start: not available in this build\n');
-    process.exitCode = 2;
+  describe: 'run the servent: join the overlay, share folders, answer searches, serve downloads',
+  builder: (y: Argv) => y.options(startOptions) as unknown as Argv<StartArgs>,
+  handler: async (args) => {
+    const config = configFromArgs(args);
+    const log = createLogger(args.logLevel as LogLevel, 1);
+    const clock = createSystemClock();
+    const rng = createRng(args.seed ?? seedFromCrypto());
+    let servent;
+    try {
+      servent = await startServent(config, { clock, rng, log });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new ConfigError(
+          'E_LISTEN',
+          `cannot listen on ${args.listen}: ${code} (another servent? try --listen HOST:PORT)`,
+        );
+      }
+      throw e;
+    }
+    const t = servent.library.totals();
+    const a = servent.address();
+    const shares = config.shares.length > 0 ? config.shares.join(', ') : `${config.dataDir}/share`;
+    process.stdout.write(
+      `servent ${config.firewalled ? 'firewalled (no inbound), ' : ''}listening on ${a.ip}:${a.port} · ` +
+        `${config.routing} · sharing ${t.files} files (${formatBytes(t.bytes)}) from ${shares} · ` +
+        `search with: npx servent search WORDS --peer ${a.ip}:${a.port}\n`,
+    );
+    await new Promise<void>((resolveStop) => {
+      let stopping = false;
+      const stop = (sig: string): void => {
+        if (stopping) {
+          process.exit(130);
+        }
+        stopping = true;
+        log.info({ signal: sig }, 'shutting down');
+        void servent.stop().then(resolveStop, (e: unknown) => {
+          log.error({ err: String(e) }, 'shutdown failed');
+          resolveStop();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    process.exitCode = 0;
   },
 };
