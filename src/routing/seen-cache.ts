@@ -1,0 +1,197 @@
+/**
+ * A bounded, time-expiring map for routing state: the (GUID, type) seen-cache of
+ * broadcasts, which doubles as the reverse-path route table (the value is the link a
+ * request came from), and the Push route table (servent ID → link).
+ *
+ * Compactness matters: the simulator runs one cache per virtual node, and a live
+ * ultrapeer sees thousands of GUIDs a minute. So:
+ * - keys are short latin1 strings (one char per byte: 17 chars for GUID+type), stored
+ *   in one `Map` whose insertion order is also the age order;
+ * - no per-entry timestamp: insertions are counted in coarse time buckets
+ *   (`granularityMs`, default maxAge/32), and expiry deletes whole buckets from the
+ *   front of the map. An entry therefore lives at least `maxAgeMs` and less than
+ *   `maxAgeMs + granularityMs`;
+ * - entries are never deleted from the middle (that would desynchronise the bucket
+ *   counts): `update()` rewrites a value in place (e.g. a route tombstone) instead.
+ * - expiry runs lazily on access (no timer per cache); `prune()` forces it.
+ */
+import type { Clock } from '../core/clock.js';
+
+export interface SeenCacheOptions {
+  /** most entries kept; the oldest are evicted first (default 100,000) */
+  readonly maxEntries?: number;
+  /** entries older than this are forgotten (default 600,000 ms = 10 min) */
+  readonly maxAgeMs?: number;
+  /** width of an age bucket (default maxAgeMs / 32) */
+  readonly granularityMs?: number;
+}
+
+export const SEEN_CACHE_DEFAULTS = {
+  maxEntries: 100_000,
+  maxAgeMs: 600_000,
+} as const;
+
+/**
+ * Measured V8 heap cost of one entry of a 17-char latin1 key and a shared value
+ * (Node 20, x64): 79 B in a freshly filled Map, 110–114 B after 10^6–3·10^6 inserts into a
+ * cache bounded at 10^5 (deleted slots linger until V8 rehashes); we report the latter.
+ * heap growth divided by 10^5. See test/routing/seen-cache.test.ts (which measures it again
+ * when `--expose-gc` is available) and docs/LIMITS.md.
+ */
+export const SEEN_CACHE_BYTES_PER_ENTRY = 114;
+/** Fixed cost of an empty cache object, its Map and bucket arrays. */
+export const SEEN_CACHE_BASE_BYTES = 200;
+
+/** Estimated heap bytes of a cache holding `entries` entries. */
+export function estimateSeenCacheBytes(entries: number): number {
+  return SEEN_CACHE_BASE_BYTES + entries * SEEN_CACHE_BYTES_PER_ENTRY;
+}
+
+// Reused scratch for building keys: JS is single-threaded and the key is copied into a
+// fresh string before this function returns, so sharing it cannot leak state.
+const scratch = Buffer.alloc(17);
+
+/** The cache key of a (GUID, payload type) pair: 17 latin1 chars. */
+export function guidTypeKey(guid: Uint8Array, type: number): string {
+  scratch.fill(0, 0, 16);
+  scratch.set(guid.length > 16 ? guid.subarray(0, 16) : guid, 0);
+  scratch[16] = type & 0xff;
+  return scratch.toString('latin1', 0, 17);
+}
+
+/** The cache key of a 16-byte identifier (servent ID): 16 latin1 chars. */
+export function idKey(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, Math.min(16, id.byteLength)).toString('latin1');
+}
+
+export class SeenCache<V> {
+  private readonly map = new Map<string, V>();
+  /** bucket start times and insert counts, oldest first, from `head` on */
+  private bucketStart: number[] = [];
+  private bucketCount: number[] = [];
+  private head = 0;
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+  private readonly granularityMs: number;
+  /** entries evicted because the cache was full (not expired by age) */
+  evicted = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    opts: SeenCacheOptions = {},
+  ) {
+    this.maxEntries = Math.max(1, Math.floor(opts.maxEntries ?? SEEN_CACHE_DEFAULTS.maxEntries));
+    this.maxAgeMs = Math.max(1, opts.maxAgeMs ?? SEEN_CACHE_DEFAULTS.maxAgeMs);
+    this.granularityMs = Math.max(1, opts.granularityMs ?? Math.ceil(this.maxAgeMs / 32));
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  has(key: string): boolean {
+    this.expire();
+    return this.map.has(key);
+  }
+
+  get(key: string): V | undefined {
+    this.expire();
+    return this.map.get(key);
+  }
+
+  /**
+   * Records `key` → `value` when the key is new (returns true). An existing key is left
+   * untouched (returns false): the caller counts it as a duplicate.
+   */
+  add(key: string, value: V): boolean {
+    this.expire();
+    if (this.map.has(key)) return false;
+    this.map.set(key, value);
+    const now = this.clock.now();
+    const last = this.bucketStart.length - 1;
+    if (last >= this.head && now < (this.bucketStart[last] as number) + this.granularityMs) {
+      this.bucketCount[last] = (this.bucketCount[last] as number) + 1;
+    } else {
+      this.bucketStart.push(now);
+      this.bucketCount.push(1);
+    }
+    while (this.map.size > this.maxEntries) {
+      this.dropOldest(1);
+      this.evicted++;
+    }
+    return true;
+  }
+
+  /** Rewrites the value of an existing key in place (its age is unchanged). */
+  update(key: string, value: V): boolean {
+    if (!this.map.has(key)) return false;
+    this.map.set(key, value);
+    return true;
+  }
+
+  /** Drops every entry whose bucket is older than maxAgeMs. */
+  prune(): void {
+    this.expire();
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.bucketStart = [];
+    this.bucketCount = [];
+    this.head = 0;
+  }
+
+  /** Estimated heap bytes held (see SEEN_CACHE_BYTES_PER_ENTRY). */
+  estimateBytes(): number {
+    return estimateSeenCacheBytes(this.map.size) + (this.bucketStart.length - this.head) * 16;
+  }
+
+  private expire(): void {
+    if (this.head >= this.bucketStart.length) return;
+    // a bucket [start, start+g) is dropped once its youngest possible entry is maxAge old
+    const limit = this.clock.now() - this.maxAgeMs - this.granularityMs;
+    while (this.head < this.bucketStart.length && (this.bucketStart[this.head] as number) <= limit) {
+      const n = this.bucketCount[this.head] as number;
+      this.deleteFront(n);
+      this.head++;
+    }
+    this.compactBuckets();
+  }
+
+  /** Evicts `n` oldest entries, keeping the bucket counts in step. */
+  private dropOldest(n: number): void {
+    let left = n;
+    while (left > 0 && this.head < this.bucketCount.length) {
+      const c = this.bucketCount[this.head] as number;
+      const take = Math.min(c, left);
+      this.deleteFront(take);
+      left -= take;
+      if (take === c) this.head++;
+      else this.bucketCount[this.head] = c - take;
+    }
+    this.compactBuckets();
+  }
+
+  private deleteFront(n: number): void {
+    if (n <= 0) return;
+    const it = this.map.keys();
+    for (let i = 0; i < n; i++) {
+      const r = it.next();
+      if (r.done === true) return;
+      this.map.delete(r.value);
+    }
+  }
+
+  private compactBuckets(): void {
+    if (this.head === 0) return;
+    if (this.head >= this.bucketStart.length) {
+      this.bucketStart = [];
+      this.bucketCount = [];
+      this.head = 0;
+    } else if (this.head > 32 && this.head * 2 > this.bucketStart.length) {
+      this.bucketStart = this.bucketStart.slice(this.head);
+      this.bucketCount = this.bucketCount.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
