@@ -433,7 +433,9 @@ class Library implements ShareLibrary {
 
   private maybeStartPeriodic(): void {
     if (this.stopPeriodic !== undefined || this.closing !== undefined) return;
-    const needed = !this.limits.watch || this.watcher?.degraded === true;
+    // A root that could not be read (removed, unmounted) has no watch to say it is back.
+    const needed =
+      !this.limits.watch || this.watcher?.degraded === true || this.roots.some((r) => !this.dirs.has(r));
     const ms = this.limits.rescanIntervalMs;
     if (needed && ms > 0) this.stopPeriodic = every(this.clock, ms, () => void this.rescan());
   }

@@ -72,7 +72,7 @@ export interface ShareLibraryOptions {
   maxWatches?: number;
   /** quiet time after a file-system event before the affected paths are rescanned (default 300 ms) */
   debounceMs?: number;
-  /** periodic full rescan when watching is off, failed or capped (default 300,000 ms; 0 = never) */
+  /** periodic full rescan when watching is off, failed or capped, or a root is missing (default 300,000 ms; 0 = never) */
   rescanIntervalMs?: number;
   /** replaces the SHA-1 routine (tests) */
   hasher?: Hasher;

@@ -1,8 +1,9 @@
 /**
  * One non-recursive `fs.watch` (inotify on Linux) per shared directory. Node 20 has a
- * recursive mode on Linux, but it is emulated in JavaScript, walks into whatever it finds
- * (symlinked trees included) and has no cap; the library already knows the exact set of
- * directories it walked, so it watches exactly those, at most `maxWatches` of them.
+ * recursive mode on Linux, but it is emulated in JavaScript: it walks the tree itself,
+ * with its own rules for hidden folders and symlinks and no cap. The library already
+ * knows the exact set of directories it shares, so it watches exactly those, at most
+ * `maxWatches` of them, and re-syncs the set after every scan (new folders get watched).
  *
  * Events are batched: after `debounceMs` without a new event, `onBatch` receives, per
  * directory, the entry names that changed, or `null` meaning "look at the whole

@@ -145,6 +145,27 @@ describe('watching', () => {
     expect(lib.files().some((f) => f.relPath === 'two/late.txt')).toBe(true);
     await lib.close();
   });
+
+  it('notices a root that was removed and comes back (periodic rescans while it is missing)', async () => {
+    await sb.write('a.txt', 'a');
+    const clock = new ManualClock();
+    const lib = await open(sb, { clock, watch: true, rescanIntervalMs: 60_000 });
+    await rm(sb.root, { recursive: true });
+    await lib.rescan();
+    expect(lib.totals().files).toBe(0);
+    // let the removal's own events arrive and be handled, so only the periodic rescan is left
+    await waitFor(() => false, 100);
+    clock.advance(1_000);
+    await lib.whenHashed();
+    await sb.write('b.txt', 'b');
+    clock.advance(58_000); // t = 59 s: the periodic rescan (started at t = 0) is not due
+    await lib.whenHashed();
+    expect(lib.totals().files).toBe(0);
+    clock.advance(1_000);
+    await lib.whenHashed();
+    expect(names(lib.files())).toEqual(['b.txt']);
+    await lib.close();
+  });
 });
 
 describe('DirWatcher batching', () => {
