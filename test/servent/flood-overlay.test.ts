@@ -3,7 +3,13 @@ import type { SearchHit } from '../../src/routing/types.js';
 import { createTestnet } from '../../src/testnet.js';
 import type { Testnet } from '../../src/testnet.js';
 
-async function searchFrom(net: Testnet, i: number, text: string, ttl: number, ms = 1500): Promise<SearchHit[]> {
+async function searchFrom(
+  net: Testnet,
+  i: number,
+  text: string,
+  ttl: number,
+  ms = 1500,
+): Promise<SearchHit[]> {
   const hits: SearchHit[] = [];
   for await (const h of net.servents[i]!.router.search({ text, ttl }, AbortSignal.timeout(ms))) hits.push(h);
   return hits;
@@ -26,7 +32,8 @@ describe.each(['memory', 'tcp'] as const)('flood overlay of real servents over %
     await net.waitConnected();
     const ttl2 = await searchFrom(net, 0, 'common', 2);
     const hopsByHolder = new Map(ttl2.map((h) => [`${h.holder.ip}:${h.holder.port}`, h.hops]));
-    const addr = (i: number): string => `${net!.servents[i]!.address().ip}:${net!.servents[i]!.address().port}`;
+    const addr = (i: number): string =>
+      `${net!.servents[i]!.address().ip}:${net!.servents[i]!.address().port}`;
     // TTL 2 from node 0: nodes 1 and 2 see the query, 3 and 4 do not
     expect(hopsByHolder.size).toBe(2);
     expect(hopsByHolder.get(addr(1))).toBe(1);
@@ -71,9 +78,13 @@ describe('a 30-servent overlay', () => {
     });
     await net.waitConnected(20_000);
     const results = await Promise.all(
-      net.servents.map((_, i) => (i === 17 ? Promise.resolve([]) : searchFrom(net!, i, 'needle haystack', 7, 2500))),
+      net.servents.map((_, i) =>
+        i === 17 ? Promise.resolve([]) : searchFrom(net!, i, 'needle haystack', 7, 2500),
+      ),
     );
-    const found = results.filter((hits, i) => i !== 17 && hits.some((h) => h.holder.serventId === net!.servents[17]!.serventIdHex));
+    const found = results.filter(
+      (hits, i) => i !== 17 && hits.some((h) => h.holder.serventId === net!.servents[17]!.serventIdHex),
+    );
     expect(found).toHaveLength(29);
     // directory words count: "rare" matches the file in the rare/ folder
     const rare = await searchFrom(net, 0, 'rare needle', 7, 2500);
