@@ -10,8 +10,11 @@ import { DecodeFaultCode, type DecodeFault } from './descriptor-stream.js';
 
 /** Most bytes one direction may inflate to (a zip bomb stops here with a fault). */
 export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
-/** Compressed bytes handed to zlib at a time; a fault offset is precise to this. */
-const FEED_BYTES = 4096;
+/**
+ * Compressed bytes handed to zlib at a time. Output of the feed in which zlib fails is
+ * lost, so this is also the precision of a fault's offset.
+ */
+const FEED_BYTES = 1024;
 
 export interface InflateResult {
   readonly out: Buffer;
