@@ -12,20 +12,24 @@ for (let i = 0; i < 32; i++) {
   DECODE[ALPHABET.toLowerCase().charCodeAt(i)] = i;
 }
 
-export function base32Encode(bytes: Uint8Array): string {
-  let out = '';
+const ALPHABET_BYTES = Buffer.from(ALPHABET, 'latin1');
+
+/** base32 of `bytes[start..end)`; written into one buffer, then one string (no concatenation). */
+export function base32Encode(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const out = Buffer.allocUnsafe(Math.ceil(((end - start) * 8) / 5));
+  let o = 0;
   let acc = 0;
   let bits = 0;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     acc = ((acc << 8) | (bytes[i] as number)) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += ALPHABET[(acc >>> bits) & 31];
+      out[o++] = ALPHABET_BYTES[(acc >>> bits) & 31] as number;
     }
   }
-  if (bits > 0) out += ALPHABET[(acc << (5 - bits)) & 31];
-  return out;
+  if (bits > 0) out[o++] = ALPHABET_BYTES[(acc << (5 - bits)) & 31] as number;
+  return out.toString('latin1', 0, o);
 }
 
 /**

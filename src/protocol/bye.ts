@@ -7,7 +7,6 @@ import type { Bye } from './messages.js';
 import { BYE_FIXED_SIZE, NUL } from './constants.js';
 import { decodeText, isUtf8Range } from './context.js';
 import type { DecodeContext } from './context.js';
-import type { WireReader } from './reader.js';
 import type { WireWriter } from './writer.js';
 
 const CR = 0x0d;
@@ -29,7 +28,7 @@ function reasonOf(raw: Buffer): string {
   return decodeText(raw, 0, e, isUtf8Range(raw, 0, e));
 }
 
-export function decodeBye(r: WireReader, ctx: DecodeContext): Bye {
+export function decodeBye(r: DecodeContext): Bye {
   const code = r.u16le('bye code');
   const buf = r.buf;
   const start = r.pos;
@@ -38,9 +37,9 @@ export function decodeBye(r: WireReader, ctx: DecodeContext): Bye {
   r.pos = r.end;
   return {
     type: 'bye',
-    guid: ctx.guid,
-    ttl: ctx.ttl,
-    hops: ctx.hops,
+    guid: r.guid,
+    ttl: r.ttl,
+    hops: r.hops,
     code,
     reason: reasonOf(raw),
     raw,

@@ -1,16 +1,35 @@
 /**
- * Per-descriptor decoding state shared by the payload decoders: the caps, the GGEP inflate
- * budget (shared by every GGEP area of one descriptor), and the envelope from the header.
+ * Per-descriptor decoding state: a cursor over the payload plus what every payload decoder
+ * needs — the caps, the GGEP inflate budget (shared by all GGEP areas of one descriptor)
+ * and the envelope from the header. One object per decoded descriptor.
  */
 import { isUtf8 } from 'node:buffer';
 import type { CodecLimits } from './limits.js';
-import type { InflateBudget } from './ggep.js';
+import { WireReader } from './reader.js';
 
-export interface DecodeContext extends InflateBudget {
+export class DecodeContext extends WireReader {
   readonly limits: CodecLimits;
+  /** bytes compressed GGEP data of this descriptor may still inflate to */
+  inflateLeft: number;
   readonly guid: Buffer;
   readonly ttl: number;
   readonly hops: number;
+
+  constructor(
+    frame: Buffer,
+    payloadStart: number,
+    limits: CodecLimits,
+    guid: Buffer,
+    ttl: number,
+    hops: number,
+  ) {
+    super(frame, payloadStart, frame.length);
+    this.limits = limits;
+    this.inflateLeft = limits.maxGgepInflatedBytes;
+    this.guid = guid;
+    this.ttl = ttl;
+    this.hops = hops;
+  }
 }
 
 /**

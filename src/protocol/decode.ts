@@ -15,7 +15,7 @@ import {
   OFFSET_TTL,
 } from './constants.js';
 import { decodeBye } from './bye.js';
-import type { DecodeContext } from './context.js';
+import { DecodeContext } from './context.js';
 import { CodecError, closeError, dropError } from './error-codes.js';
 import type { CodecLimits } from './limits.js';
 import { maxPayloadFor, minPayloadFor, resolveLimits } from './limits.js';
@@ -25,7 +25,6 @@ import { decodePush } from './push.js';
 import { decodeQrp } from './qrp.js';
 import { decodeQuery } from './query.js';
 import { decodeQueryHit } from './queryhit.js';
-import { WireReader } from './reader.js';
 import { decodeVendor } from './vendor.js';
 
 export function decodeMessage(frame: Buffer, limits?: Partial<CodecLimits>): Message {
@@ -81,35 +80,35 @@ export function decodeFrame(frame: Buffer, limits: CodecLimits): Message {
       HEADER_SIZE,
     );
   }
-  const ctx: DecodeContext = {
+  const r = new DecodeContext(
+    frame,
+    HEADER_SIZE,
     limits,
-    inflateLeft: limits.maxGgepInflatedBytes,
-    guid: frame.subarray(0, GUID_SIZE),
-    ttl: frame[OFFSET_TTL] as number,
-    hops: frame[OFFSET_HOPS] as number,
-  };
-  const r = new WireReader(frame, HEADER_SIZE, frame.length);
+    frame.subarray(0, GUID_SIZE),
+    frame[OFFSET_TTL] as number,
+    frame[OFFSET_HOPS] as number,
+  );
   try {
     switch (payloadType) {
       case PayloadType.PING:
-        return decodePing(r, ctx);
+        return decodePing(r);
       case PayloadType.PONG:
-        return decodePong(r, ctx);
+        return decodePong(r);
       case PayloadType.BYE:
-        return decodeBye(r, ctx);
+        return decodeBye(r);
       case PayloadType.PUSH:
-        return decodePush(r, ctx);
+        return decodePush(r);
       case PayloadType.QUERY:
-        return decodeQuery(r, ctx);
+        return decodeQuery(r);
       case PayloadType.QUERYHIT:
-        return decodeQueryHit(r, ctx);
+        return decodeQueryHit(r);
       case PayloadType.QRP:
-        return decodeQrp(r, ctx);
+        return decodeQrp(r);
       case PayloadType.VENDOR:
       case PayloadType.VENDOR_STD:
-        return decodeVendor(r, ctx, payloadType);
+        return decodeVendor(r, payloadType);
       default:
-        return decodeUnknown(r, ctx, payloadType);
+        return decodeUnknown(r, payloadType);
     }
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
@@ -118,6 +117,6 @@ export function decodeFrame(frame: Buffer, limits: CodecLimits): Message {
   }
 }
 
-function decodeUnknown(r: WireReader, ctx: DecodeContext, payloadType: number): Unknown {
-  return { type: 'unknown', guid: ctx.guid, ttl: ctx.ttl, hops: ctx.hops, payloadType, payload: r.rest() };
+function decodeUnknown(r: DecodeContext, payloadType: number): Unknown {
+  return { type: 'unknown', guid: r.guid, ttl: r.ttl, hops: r.hops, payloadType, payload: r.rest() };
 }

@@ -8,24 +8,15 @@
 import type { GgepBlock } from './messages.js';
 import { EXT_SEPARATOR, GGEP_MAGIC, NUL } from './constants.js';
 import type { DecodeContext } from './context.js';
-import { CodecError, dropError, encodeError } from './error-codes.js';
-import { ggepLength, readGgep, writeGgep } from './ggep.js';
-import { WireReader } from './reader.js';
-import { canonicalSha1Urn, sha1UrnFromGgepH, sha1UrnFromText } from './urn.js';
+import { encodeError } from './error-codes.js';
+import { DecodedGgep, addUrn, ggepLength, writeGgep } from './ggep.js';
+import { sha1UrnFromText } from './urn.js';
 import type { WireWriter } from './writer.js';
 
 const LOWER_U = 0x75;
 /** printable ASCII only: no NUL (a result terminator) and no 0x1C (the separator) */
 const URN_TEXT_RE = /^[\x21-\x7e]+$/;
 const UPPER_U = 0x55;
-
-function addUrn(urns: string[], urn: string | undefined, ctx: DecodeContext, offset: number): void {
-  if (urn === undefined || urns.includes(urn)) return;
-  if (urns.length >= ctx.limits.maxUrns) {
-    throw dropError(CodecError.TOO_MANY_URNS, `more than ${ctx.limits.maxUrns} URNs`, offset);
-  }
-  urns.push(urn);
-}
 
 /**
  * Walks `buf[start..end)`, pushing the SHA-1 URNs it finds (HUGE text, GGEP `H`, GGEP `u`)
@@ -42,15 +33,7 @@ export function readExtensionArea(
   let p = start;
   while (p < end) {
     const first = buf[p] as number;
-    if (first === GGEP_MAGIC) {
-      const r = new WireReader(buf, p, end);
-      const ggep = readGgep(r, ctx.limits.maxGgepExtensions, ctx);
-      for (const e of ggep.extensions) {
-        if (e.id === 'H') addUrn(urns, sha1UrnFromGgepH(e.data), ctx, p);
-        else if (e.id === 'u') addUrn(urns, canonicalSha1Urn('urn:' + e.data.toString('latin1')), ctx, p);
-      }
-      return ggep;
-    }
+    if (first === GGEP_MAGIC) return new DecodedGgep(buf, p, end, ctx, urns);
     let q = buf.indexOf(EXT_SEPARATOR, p);
     if (q < 0 || q > end) q = end;
     if (first === LOWER_U || first === UPPER_U) {

@@ -24,75 +24,159 @@ import {
 } from './constants.js';
 import { cobsDecode, cobsEncode, cobsEncodedLength } from './cobs.js';
 import { CodecError, dropError, encodeError } from './error-codes.js';
-import type { WireReader } from './reader.js';
+import type { CodecLimits } from './limits.js';
+import { canonicalSha1Urn, sha1UrnFromGgepH } from './urn.js';
 import { WireWriter } from './writer.js';
 
-/** Remaining bytes compressed GGEP data may still inflate to, shared by one descriptor. */
-export interface InflateBudget {
+/** What the GGEP reader needs from the descriptor being decoded. */
+export interface GgepDecodeState {
+  readonly limits: Pick<CodecLimits, 'maxGgepExtensions' | 'maxUrns'>;
+  /** bytes compressed GGEP data of this descriptor may still inflate to (shared budget) */
   inflateLeft: number;
 }
 
+const ID_H = 0x48;
+const ID_U = 0x75;
+
 /**
- * Reads the GGEP area starting at `r.pos` (which must hold 0xC3) up to `r.end`, block after
- * block while the next byte is 0xC3. Leaves `r.pos` after the last block.
+ * A GGEP area read from a frame. The constructor validates everything — structure, caps,
+ * COBS, inflation within the budget — without allocating per extension; `extensions` and
+ * `raw` are materialised on first use (routing rarely looks inside a Pong's GGEP), and the
+ * encoder copies the wire bytes straight from the frame. Read its fields; do not spread it.
  */
-export function readGgep(r: WireReader, maxExtensions: number, budget: InflateBudget): GgepBlock {
-  const buf = r.buf;
-  const end = r.end;
-  const start = r.pos;
-  let p = start;
-  const extensions: GgepExtension[] = [];
-  do {
-    if (p >= end || buf[p] !== GGEP_MAGIC)
-      throw dropError(CodecError.GGEP_BAD_MAGIC, 'GGEP block without 0xC3', p);
-    p++;
-    for (;;) {
-      if (p >= end)
-        throw dropError(CodecError.GGEP_TRUNCATED, 'GGEP block ends before its last extension', p);
-      const flags = buf[p] as number;
-      const idLen = flags & GGEP_ID_LENGTH_MASK;
-      if ((flags & GGEP_FLAG_RESERVED) !== 0 || idLen === 0) {
-        throw dropError(CodecError.GGEP_BAD_FLAGS, `bad GGEP flags 0x${flags.toString(16)}`, p);
-      }
-      p++;
-      if (end - p < idLen) throw dropError(CodecError.GGEP_TRUNCATED, 'GGEP ID runs past the data', p);
-      for (let i = p; i < p + idLen; i++) {
-        if (buf[i] === 0) throw dropError(CodecError.GGEP_BAD_ID, 'GGEP ID contains NUL', i);
-      }
-      const id = buf.toString('latin1', p, p + idLen);
-      p += idLen;
-      // data length: 6-bit chunks, most significant first; 0b10xxxxxx = more, 0b01xxxxxx = last
-      let len = 0;
-      for (let chunk = 1; ; chunk++) {
-        if (p >= end) throw dropError(CodecError.GGEP_TRUNCATED, 'GGEP length runs past the data', p);
-        const b = buf[p++] as number;
-        const kind = b & (GGEP_LEN_MORE | GGEP_LEN_LAST);
-        if (kind === 0 || kind === (GGEP_LEN_MORE | GGEP_LEN_LAST)) {
-          throw dropError(CodecError.GGEP_BAD_LENGTH, `bad GGEP length byte 0x${b.toString(16)}`, p - 1);
-        }
-        len = (len << 6) | (b & GGEP_LEN_VALUE_MASK);
-        if (kind === GGEP_LEN_LAST) break;
-        if (chunk === GGEP_LEN_MAX_CHUNKS) {
-          throw dropError(CodecError.GGEP_BAD_LENGTH, 'GGEP length longer than 3 bytes', p - 1);
-        }
-      }
-      if (end - p < len) throw dropError(CodecError.GGEP_TRUNCATED, `GGEP ${id} data runs past the end`, p);
-      if (extensions.length >= maxExtensions) {
-        throw dropError(CodecError.GGEP_TOO_MANY, `more than ${maxExtensions} GGEP extensions`, p);
-      }
-      let data: Buffer =
-        (flags & GGEP_FLAG_COBS) !== 0 ? cobsDecode(buf, p, p + len) : buf.subarray(p, p + len);
-      if ((flags & GGEP_FLAG_DEFLATE) !== 0) data = inflateBounded(data, budget, p);
-      extensions.push({ id, data });
-      p += len;
-      if ((flags & GGEP_FLAG_LAST) !== 0) break;
+export class DecodedGgep implements GgepBlock {
+  /** the frame and the area's wire bytes in it: buf[start..end) */
+  readonly buf: Buffer;
+  readonly start: number;
+  readonly end: number;
+  /** data of COBS/compressed extensions, decoded during validation, by extension index */
+  private transformed: (Buffer | undefined)[] | undefined;
+  private exts: GgepExtension[] | undefined;
+  private rawView: Buffer | undefined;
+
+  /**
+   * Reads block after block from `start` (which must hold 0xC3) while the next byte is
+   * 0xC3, never past `limit`. URNs found in `H` (SHA-1 or bitprint) and `u` extensions are
+   * added to `urns` when given.
+   */
+  constructor(buf: Buffer, start: number, limit: number, st: GgepDecodeState, urns?: string[]) {
+    this.buf = buf;
+    this.start = start;
+    this.end = this.scan(limit, st, urns, undefined);
+  }
+
+  get extensions(): readonly GgepExtension[] {
+    if (this.exts === undefined) {
+      const out: GgepExtension[] = [];
+      this.scan(this.end, undefined, undefined, out);
+      this.exts = out;
     }
-  } while (p < end && buf[p] === GGEP_MAGIC);
-  r.pos = p;
-  return { extensions, raw: buf.subarray(start, p) };
+    return this.exts;
+  }
+
+  get raw(): Buffer {
+    return (this.rawView ??= this.buf.subarray(this.start, this.end));
+  }
+
+  toJSON(): { extensions: readonly GgepExtension[]; raw: Buffer } {
+    return { extensions: this.extensions, raw: this.raw };
+  }
+
+  /**
+   * One walk over the area. With `st` it validates (first pass); with `out` it collects the
+   * extensions of an area already validated (then no error can occur).
+   */
+  private scan(
+    end: number,
+    st: GgepDecodeState | undefined,
+    urns: string[] | undefined,
+    out: GgepExtension[] | undefined,
+  ): number {
+    const buf = this.buf;
+    let p = this.start;
+    let index = 0;
+    do {
+      if (p >= end || buf[p] !== GGEP_MAGIC)
+        throw dropError(CodecError.GGEP_BAD_MAGIC, 'GGEP block without 0xC3', p);
+      p++;
+      for (;;) {
+        if (p >= end)
+          throw dropError(CodecError.GGEP_TRUNCATED, 'GGEP block ends before its last extension', p);
+        const flags = buf[p] as number;
+        const idLen = flags & GGEP_ID_LENGTH_MASK;
+        if ((flags & GGEP_FLAG_RESERVED) !== 0 || idLen === 0) {
+          throw dropError(CodecError.GGEP_BAD_FLAGS, `bad GGEP flags 0x${flags.toString(16)}`, p);
+        }
+        p++;
+        const idStart = p;
+        if (end - p < idLen) throw dropError(CodecError.GGEP_TRUNCATED, 'GGEP ID runs past the data', p);
+        for (; p < idStart + idLen; p++) {
+          if (buf[p] === 0) throw dropError(CodecError.GGEP_BAD_ID, 'GGEP ID contains NUL', p);
+        }
+        // data length: 6-bit chunks, most significant first; 0b10xxxxxx = more, 0b01xxxxxx = last
+        let len = 0;
+        for (let chunk = 1; ; chunk++) {
+          if (p >= end) throw dropError(CodecError.GGEP_TRUNCATED, 'GGEP length runs past the data', p);
+          const b = buf[p++] as number;
+          const kind = b & (GGEP_LEN_MORE | GGEP_LEN_LAST);
+          if (kind === 0 || kind === (GGEP_LEN_MORE | GGEP_LEN_LAST)) {
+            throw dropError(CodecError.GGEP_BAD_LENGTH, `bad GGEP length byte 0x${b.toString(16)}`, p - 1);
+          }
+          len = (len << 6) | (b & GGEP_LEN_VALUE_MASK);
+          if (kind === GGEP_LEN_LAST) break;
+          if (chunk === GGEP_LEN_MAX_CHUNKS) {
+            throw dropError(CodecError.GGEP_BAD_LENGTH, 'GGEP length longer than 3 bytes', p - 1);
+          }
+        }
+        if (end - p < len) throw dropError(CodecError.GGEP_TRUNCATED, 'GGEP data runs past the end', p);
+        if (st !== undefined) {
+          if (index >= st.limits.maxGgepExtensions) {
+            throw dropError(
+              CodecError.GGEP_TOO_MANY,
+              `more than ${st.limits.maxGgepExtensions} GGEP extensions`,
+              p,
+            );
+          }
+          let data: Buffer | undefined;
+          if ((flags & (GGEP_FLAG_COBS | GGEP_FLAG_DEFLATE)) !== 0) {
+            data = (flags & GGEP_FLAG_COBS) !== 0 ? cobsDecode(buf, p, p + len) : buf.subarray(p, p + len);
+            if ((flags & GGEP_FLAG_DEFLATE) !== 0) data = inflateBounded(data, st, p);
+            (this.transformed ??= [])[index] = data;
+          }
+          if (urns !== undefined && idLen === 1) {
+            const id = buf[idStart];
+            if (id === ID_H) addUrn(urns, sha1UrnFromGgepH(data ?? buf.subarray(p, p + len)), st, p);
+            else if (id === ID_U) {
+              // `u` holds a URN without its "urn:" prefix, e.g. "sha1:…"
+              const text = data !== undefined ? data.toString('latin1') : buf.toString('latin1', p, p + len);
+              addUrn(urns, canonicalSha1Urn('urn:' + text), st, p);
+            }
+          }
+        } else if (out !== undefined) {
+          out.push({
+            id: buf.toString('latin1', idStart, idStart + idLen),
+            data: this.transformed?.[index] ?? buf.subarray(p, p + len),
+          });
+        }
+        index++;
+        p += len;
+        if ((flags & GGEP_FLAG_LAST) !== 0) break;
+      }
+    } while (p < end && buf[p] === GGEP_MAGIC);
+    return p;
+  }
 }
 
-function inflateBounded(data: Buffer, budget: InflateBudget, offset: number): Buffer {
+/** Adds a URN to a decoded message's list, once, within the `maxUrns` cap. */
+export function addUrn(urns: string[], urn: string | undefined, st: GgepDecodeState, offset: number): void {
+  if (urn === undefined || urns.includes(urn)) return;
+  if (urns.length >= st.limits.maxUrns) {
+    throw dropError(CodecError.TOO_MANY_URNS, `more than ${st.limits.maxUrns} URNs`, offset);
+  }
+  urns.push(urn);
+}
+
+function inflateBounded(data: Buffer, budget: GgepDecodeState, offset: number): Buffer {
   const left = budget.inflateLeft;
   if (left <= 0) throw dropError(CodecError.GGEP_INFLATE_LIMIT, 'GGEP inflate budget exhausted', offset);
   let out: Buffer;
@@ -150,6 +234,7 @@ function checkId(id: string): void {
  * contains 0x00 is COBS-encoded. Blocks with `raw` are written as they came.
  */
 export function ggepLength(block: GgepBlock, cobs: boolean): number {
+  if (block instanceof DecodedGgep) return block.end - block.start;
   if (block.raw !== undefined) return block.raw.length;
   if (block.extensions.length === 0) return 0;
   let n = 1;
@@ -161,6 +246,10 @@ export function ggepLength(block: GgepBlock, cobs: boolean): number {
 }
 
 export function writeGgep(w: WireWriter, block: GgepBlock, cobs: boolean): void {
+  if (block instanceof DecodedGgep) {
+    w.copy(block.buf, block.start, block.end);
+    return;
+  }
   if (block.raw !== undefined) {
     w.bytes(block.raw);
     return;

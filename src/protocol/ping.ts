@@ -2,13 +2,12 @@
 import type { Ping } from './messages.js';
 import type { DecodeContext } from './context.js';
 import type { Mutable } from './mutable.js';
-import type { WireReader } from './reader.js';
 import { readTail, tailLength, writeTail } from './tail.js';
 import type { WireWriter } from './writer.js';
 
-export function decodePing(r: WireReader, ctx: DecodeContext): Ping {
-  const m: Mutable<Ping> = { type: 'ping', guid: ctx.guid, ttl: ctx.ttl, hops: ctx.hops };
-  readTail(r, ctx, m);
+export function decodePing(r: DecodeContext): Ping {
+  const m: Mutable<Ping> = { type: 'ping', guid: r.guid, ttl: r.ttl, hops: r.hops };
+  readTail(r, m);
   return m;
 }
 

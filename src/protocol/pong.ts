@@ -3,22 +3,21 @@ import type { Pong } from './messages.js';
 import { PONG_FIXED_SIZE } from './constants.js';
 import type { DecodeContext } from './context.js';
 import type { Mutable } from './mutable.js';
-import type { WireReader } from './reader.js';
 import { readTail, tailLength, writeTail } from './tail.js';
 import type { WireWriter } from './writer.js';
 
-export function decodePong(r: WireReader, ctx: DecodeContext): Pong {
+export function decodePong(r: DecodeContext): Pong {
   const m: Mutable<Pong> = {
     type: 'pong',
-    guid: ctx.guid,
-    ttl: ctx.ttl,
-    hops: ctx.hops,
+    guid: r.guid,
+    ttl: r.ttl,
+    hops: r.hops,
     port: r.u16le('pong port'),
     ip: r.ipv4('pong ip'),
     files: r.u32le('pong files'),
     kbytes: r.u32le('pong kbytes'),
   };
-  readTail(r, ctx, m);
+  readTail(r, m);
   return m;
 }
 

@@ -7,22 +7,21 @@ import { GUID_SIZE, PUSH_FIXED_SIZE } from './constants.js';
 import type { DecodeContext } from './context.js';
 import { encodeError } from './error-codes.js';
 import type { Mutable } from './mutable.js';
-import type { WireReader } from './reader.js';
 import { readTail, tailLength, writeTail } from './tail.js';
 import type { WireWriter } from './writer.js';
 
-export function decodePush(r: WireReader, ctx: DecodeContext): Push {
+export function decodePush(r: DecodeContext): Push {
   const m: Mutable<Push> = {
     type: 'push',
-    guid: ctx.guid,
-    ttl: ctx.ttl,
-    hops: ctx.hops,
+    guid: r.guid,
+    ttl: r.ttl,
+    hops: r.hops,
     serventId: r.bytes(GUID_SIZE, 'push servent id'),
     index: r.u32le('push index'),
     ip: r.ipv4('push ip'),
     port: r.u16le('push port'),
   };
-  readTail(r, ctx, m);
+  readTail(r, m);
   return m;
 }
 

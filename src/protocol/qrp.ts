@@ -9,13 +9,12 @@ import type { Qrp } from './messages.js';
 import { QRP_PATCH_FIXED_SIZE, QRP_RESET_SIZE, QRP_VARIANT_PATCH, QRP_VARIANT_RESET } from './constants.js';
 import type { DecodeContext } from './context.js';
 import { CodecError, dropError } from './error-codes.js';
-import type { WireReader } from './reader.js';
 import type { WireWriter } from './writer.js';
 
-export function decodeQrp(r: WireReader, ctx: DecodeContext): Qrp {
+export function decodeQrp(r: DecodeContext): Qrp {
   const start = r.pos;
   const variant = r.u8('qrp variant');
-  const env = { guid: ctx.guid, ttl: ctx.ttl, hops: ctx.hops };
+  const env = { guid: r.guid, ttl: r.ttl, hops: r.hops };
   if (variant === QRP_VARIANT_RESET) {
     if (r.end - start !== QRP_RESET_SIZE) {
       throw dropError(

@@ -11,29 +11,24 @@ import type { DecodeContext } from './context.js';
 import { CodecError, dropError, encodeError } from './error-codes.js';
 import { extensionAreaLength, readExtensionArea, writeExtensionArea } from './extension-area.js';
 import type { Mutable } from './mutable.js';
-import type { WireReader } from './reader.js';
 import type { WireWriter } from './writer.js';
 
-export function decodeQuery(r: WireReader, ctx: DecodeContext): Query {
+export function decodeQuery(r: DecodeContext): Query {
   const minSpeed = r.u16le('query flags');
   const buf = r.buf;
   const start = r.pos;
   const nul = r.indexOf(NUL);
   if (nul < 0) throw dropError(CodecError.QUERY_NO_NUL, 'query search string without NUL', start);
-  if (nul - start > ctx.limits.maxSearchBytes) {
-    throw dropError(
-      CodecError.SEARCH_TOO_LONG,
-      `search longer than ${ctx.limits.maxSearchBytes} bytes`,
-      start,
-    );
+  if (nul - start > r.limits.maxSearchBytes) {
+    throw dropError(CodecError.SEARCH_TOO_LONG, `search longer than ${r.limits.maxSearchBytes} bytes`, start);
   }
   const utf8 = isUtf8Range(buf, start, nul);
   const urns: string[] = [];
   const m: Mutable<Query> = {
     type: 'query',
-    guid: ctx.guid,
-    ttl: ctx.ttl,
-    hops: ctx.hops,
+    guid: r.guid,
+    ttl: r.ttl,
+    hops: r.hops,
     minSpeed,
     search: decodeText(buf, start, nul, utf8),
     urns,
@@ -42,7 +37,7 @@ export function decodeQuery(r: WireReader, ctx: DecodeContext): Query {
   const extStart = nul + 1;
   if (extStart < r.end) {
     m.extensions = buf.subarray(extStart, r.end);
-    const ggep = readExtensionArea(buf, extStart, r.end, ctx, urns);
+    const ggep = readExtensionArea(buf, extStart, r.end, r, urns);
     if (ggep !== undefined) m.ggep = ggep;
   }
   r.pos = r.end;

@@ -20,9 +20,8 @@ import type { DecodeContext } from './context.js';
 import { decodeEqhdFlags, encodeEqhdFlags } from './eqhd.js';
 import { CodecError, dropError, encodeError } from './error-codes.js';
 import { extensionAreaLength, readExtensionArea, writeExtensionArea } from './extension-area.js';
-import { ggepLength, readGgep, writeGgep } from './ggep.js';
+import { DecodedGgep, ggepLength, writeGgep } from './ggep.js';
 import type { Mutable } from './mutable.js';
-import { WireReader } from './reader.js';
 import type { WireWriter } from './writer.js';
 
 function readResult(
@@ -84,13 +83,12 @@ function privateGgep(
   ctx: DecodeContext,
 ): GgepBlock | undefined {
   if (start >= end) return undefined;
-  const max = ctx.limits.maxGgepExtensions;
-  if (buf[start] === GGEP_MAGIC) return readGgep(new WireReader(buf, start, end), max, ctx);
+  if (buf[start] === GGEP_MAGIC) return new DecodedGgep(buf, start, end, ctx);
   if (!flagged) return undefined;
   const at = buf.indexOf(GGEP_MAGIC, start);
   if (at < 0 || at >= end) return undefined;
   try {
-    return readGgep(new WireReader(buf, at, end), max, ctx);
+    return new DecodedGgep(buf, at, end, ctx);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === CodecError.GGEP_TOO_MANY || code === CodecError.GGEP_INFLATE_LIMIT) throw e;
@@ -98,7 +96,7 @@ function privateGgep(
   }
 }
 
-export function decodeQueryHit(r: WireReader, ctx: DecodeContext): QueryHit {
+export function decodeQueryHit(r: DecodeContext): QueryHit {
   const count = r.u8('queryhit count');
   const port = r.u16le('queryhit port');
   const ip = r.ipv4('queryhit ip');
@@ -106,21 +104,17 @@ export function decodeQueryHit(r: WireReader, ctx: DecodeContext): QueryHit {
   const buf = r.buf;
   const limit = r.end - GUID_SIZE;
   if (limit < r.pos) throw dropError(CodecError.TRUNCATED, 'queryhit without servent ID', r.pos);
-  if (count > ctx.limits.maxResults) {
-    throw dropError(
-      CodecError.TOO_MANY_RESULTS,
-      `${count} results, cap ${ctx.limits.maxResults}`,
-      r.pos - 11,
-    );
+  if (count > r.limits.maxResults) {
+    throw dropError(CodecError.TOO_MANY_RESULTS, `${count} results, cap ${r.limits.maxResults}`, r.pos - 11);
   }
   const results: QueryHitResult[] = [];
   let p = r.pos;
-  for (let i = 0; i < count; i++) p = readResult(buf, p, limit, ctx, results);
+  for (let i = 0; i < count; i++) p = readResult(buf, p, limit, r, results);
   const m: Mutable<QueryHit> = {
     type: 'queryhit',
-    guid: ctx.guid,
-    ttl: ctx.ttl,
-    hops: ctx.hops,
+    guid: r.guid,
+    ttl: r.ttl,
+    hops: r.hops,
     port,
     ip,
     speed,
@@ -145,7 +139,7 @@ export function decodeQueryHit(r: WireReader, ctx: DecodeContext): QueryHit {
     const privStart = openStart + s;
     if (privStart < limit) {
       m.privateArea = buf.subarray(privStart, limit);
-      const ggep = privateGgep(buf, privStart, limit, m.flags?.ggep === true, ctx);
+      const ggep = privateGgep(buf, privStart, limit, m.flags?.ggep === true, r);
       if (ggep !== undefined) m.ggep = ggep;
     }
   } else if (trailer > 0) {

@@ -5,8 +5,7 @@
 import type { GgepBlock } from './messages.js';
 import { GGEP_MAGIC } from './constants.js';
 import type { DecodeContext } from './context.js';
-import { ggepLength, readGgep, writeGgep } from './ggep.js';
-import type { WireReader } from './reader.js';
+import { DecodedGgep, ggepLength, writeGgep } from './ggep.js';
 import type { WireWriter } from './writer.js';
 
 export interface Tail {
@@ -15,13 +14,13 @@ export interface Tail {
 }
 
 /** Reads the tail from r.pos to r.end into `into`. */
-export function readTail(
-  r: WireReader,
-  ctx: DecodeContext,
-  into: { ggep?: GgepBlock; extra?: Buffer },
-): void {
+export function readTail(r: DecodeContext, into: { ggep?: GgepBlock; extra?: Buffer }): void {
   if (r.pos >= r.end) return;
-  if (r.buf[r.pos] === GGEP_MAGIC) into.ggep = readGgep(r, ctx.limits.maxGgepExtensions, ctx);
+  if (r.buf[r.pos] === GGEP_MAGIC) {
+    const ggep = new DecodedGgep(r.buf, r.pos, r.end, r);
+    into.ggep = ggep;
+    r.pos = ggep.end;
+  }
   if (r.pos < r.end) into.extra = r.rest();
 }
 

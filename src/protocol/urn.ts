@@ -72,7 +72,7 @@ export function sha1UrnFromGgepH(data: Buffer): string | undefined {
   if (data.length < 1 + SHA1_SIZE) return undefined;
   const kind = data[0];
   if (kind !== GGEP_H_SHA1 && kind !== GGEP_H_BITPRINT) return undefined;
-  return sha1Urn(data.subarray(1, 1 + SHA1_SIZE));
+  return SHA1_URN_PREFIX + base32Encode(data, 1, 1 + SHA1_SIZE);
 }
 
 /** GGEP `H` value for a SHA-1 URN (type byte 0x01 + digest). */

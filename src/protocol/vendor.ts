@@ -6,16 +6,15 @@
 import type { Vendor } from './messages.js';
 import { VENDOR_FIXED_SIZE } from './constants.js';
 import type { DecodeContext } from './context.js';
-import type { WireReader } from './reader.js';
 import { checkVendorCode } from './queryhit.js';
 import type { WireWriter } from './writer.js';
 
-export function decodeVendor(r: WireReader, ctx: DecodeContext, payloadType: number): Vendor {
+export function decodeVendor(r: DecodeContext, payloadType: number): Vendor {
   return {
     type: 'vendor',
-    guid: ctx.guid,
-    ttl: ctx.ttl,
-    hops: ctx.hops,
+    guid: r.guid,
+    ttl: r.ttl,
+    hops: r.hops,
     payloadType,
     vendor: r.code4('vendor code'),
     selector: r.u16le('vendor selector'),

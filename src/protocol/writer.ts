@@ -59,6 +59,12 @@ export class WireWriter {
     this.pos += b.length;
   }
 
+  /** src[start..end) */
+  copy(src: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    this.pos += src.copy(this.buf, this.pos, start, end);
+  }
+
   /** a string as UTF-8; returns the byte count */
   utf8(s: string): number {
     const n = Buffer.byteLength(s, 'utf8');
