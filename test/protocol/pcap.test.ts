@@ -63,6 +63,11 @@ function frame(link: number, ipPacket: Buffer, littleEndianNull = true): Buffer 
       sll.writeUInt16BE(0x0800, 14);
       return Buffer.concat([sll, ipPacket]);
     }
+    case LinkType.LINUX_SLL2: {
+      const sll2 = Buffer.alloc(20);
+      sll2.writeUInt16BE(0x0800, 0);
+      return Buffer.concat([sll2, ipPacket]);
+    }
     case LinkType.NULL: {
       const fam = Buffer.alloc(4);
       if (littleEndianNull) fam.writeUInt32LE(2);
@@ -261,6 +266,8 @@ describe('file format and link types', () => {
     ['Linux cooked', LinkType.LINUX_SLL],
     ['raw IPv4', LinkType.RAW],
     ['BSD loopback', LinkType.NULL],
+    ['Linux cooked v2', LinkType.LINUX_SLL2],
+    ['IPv4', LinkType.IPV4],
   ])('%s', (_name, link) => {
     const c = only(build(segs, { link }));
     expect(c.client).toEqual({ ip: '10.0.0.1', port: 40000 });
