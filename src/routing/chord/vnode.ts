@@ -1,0 +1,98 @@
+/**
+ * One ring position: finger table, successor list, predecessor. A servent hosts one or
+ * more of these (virtual nodes). Pure state and the local routing decisions; messaging
+ * lives in lookup.ts and maintenance.ts.
+ */
+import type { NodeRef } from '../../protocol/chord/messages.js';
+import type { TimerHandle } from '../../core/clock.js';
+import { between, compareFrom } from './id.js';
+import { FingerTable } from './finger-table.js';
+
+export class VNode {
+  readonly self: NodeRef;
+  readonly fingers = new FingerTable();
+  /** successor list, nearest first, never containing self, at most `r` long */
+  succs: readonly NodeRef[] = [];
+  pred: NodeRef | undefined;
+  /** fix_fingers cursor */
+  fixNext = 0;
+  stabilizeTimer: TimerHandle | undefined;
+  fixTimer: TimerHandle | undefined;
+  checkTimer: TimerHandle | undefined;
+  /** a stabilize round is waiting for its reply */
+  stabilizing = false;
+  /** joined a ring (or created one) */
+  joined = false;
+  private readonly r: number;
+
+  constructor(self: NodeRef, r: number) {
+    this.self = self;
+    this.r = r;
+  }
+
+  successor(): NodeRef {
+    return this.succs[0] ?? this.self;
+  }
+
+  /** replaces the successor list: drops self and duplicates, keeps the first r */
+  setSuccessors(list: readonly NodeRef[]): void {
+    const out: NodeRef[] = [];
+    const selfId = this.self.id;
+    for (const n of list) {
+      if (n.id === selfId) continue;
+      let dup = false;
+      for (const o of out) if (o.id === n.id) dup = true;
+      if (dup) continue;
+      out.push(n);
+      if (out.length >= this.r) break;
+    }
+    this.succs = out;
+  }
+
+  /**
+   * Up to k known nodes strictly between self and key, closest to key first: the
+   * closest-preceding-node rule over fingers, successor list and predecessor.
+   */
+  candidates(key: string, k: number, skip?: ReadonlySet<string>): NodeRef[] {
+    const self = this.self.id;
+    const best: NodeRef[] = [];
+    const consider = (n: NodeRef): void => {
+      if (!between(n.id, self, key)) return;
+      if (skip !== undefined && skip.has(n.id)) return;
+      let pos = best.length;
+      for (let j = 0; j < best.length; j++) {
+        const b = best[j] as NodeRef;
+        if (b.id === n.id) return;
+        // n closer to key than b ⇔ b comes before n clockwise from self
+        if (pos === best.length && compareFrom(self, b.id, n.id) < 0) pos = j;
+      }
+      if (pos >= k) return;
+      best.splice(pos, 0, n);
+      if (best.length > k) best.pop();
+    };
+    for (const n of this.succs) consider(n);
+    const fs = this.fingers.entries();
+    for (let i = fs.length - 1; i >= 0; i--) consider(fs[i] as NodeRef);
+    if (this.pred !== undefined) consider(this.pred);
+    return best;
+  }
+
+  /** forgets a node everywhere; true when it was known */
+  removeNode(id: string): boolean {
+    let hit = this.fingers.remove(id);
+    if (this.succs.some((n) => n.id === id)) {
+      this.succs = this.succs.filter((n) => n.id !== id);
+      hit = true;
+    }
+    if (this.pred?.id === id) {
+      this.pred = undefined;
+      hit = true;
+    }
+    return hit;
+  }
+
+  /** distinct nodes this position points at (for state accounting) */
+  distinctRefs(): number {
+    return this.fingers.size + this.succs.length + (this.pred !== undefined ? 1 : 0);
+  }
+}
