@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSystemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/log.js';
+import { silentLogger, type Logger } from '../../src/core/log.js';
 import { startDownload } from '../../src/transfer/download/index.js';
 import type { DownloadOptions, DownloadSource } from '../../src/transfer/download/index.js';
 import { sha1Urn as urnOfDigest } from '../../src/share/base32.js';
@@ -61,6 +61,8 @@ export interface SourceBehaviour {
   statusLine?: string;
   /** close the connection after each answer */
   close?: boolean;
+  /** after the cut, refuse every further connection (the source is gone) */
+  dieAfterCut?: boolean;
   /** answer every request with `HTTP/1.0 404` and no headers (as gnutella-bun-client does) */
   notFound?: boolean;
 }
@@ -82,6 +84,7 @@ export class FakeSource {
   private cutDone = false;
   private busyLeft: number;
   port = 0;
+  onRequest: ((r: SeenRequest) => void) | undefined;
 
   constructor(
     readonly data: Buffer,
@@ -111,6 +114,10 @@ export class FakeSource {
   /** Serves HTTP on a socket (also used on a socket we dialled after a GIV). */
   serve(socket: Socket): void {
     this.connections++;
+    if (this.cutDone && this.behaviour.dieAfterCut === true) {
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => {});
@@ -148,6 +155,7 @@ export class FakeSource {
     }
     const path = (reqLine ?? '').split(' ')[1] ?? '';
     this.requests.push({ path, range: headers.range, headers, at: Date.now() });
+    this.onRequest?.(this.requests[this.requests.length - 1] as SeenRequest);
     const b = this.behaviour;
     if (b.headDelayMs !== undefined) await sleep(b.headDelayMs);
     if (socket.destroyed) return;
@@ -219,6 +227,26 @@ export class FakeSource {
     }
     if (b.close === true) socket.end();
   }
+}
+
+/** A logger that keeps every record (objects merged with their message) for assertions. */
+export function captureLogger(): Logger & { records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  const rec =
+    (level: string) =>
+    (obj: object | string, msg?: string): void => {
+      records.push(typeof obj === 'string' ? { level, msg: obj } : { level, ...obj, msg });
+    };
+  const log: Logger & { records: Record<string, unknown>[] } = {
+    records,
+    trace: rec('trace'),
+    debug: rec('debug'),
+    info: rec('info'),
+    warn: rec('warn'),
+    error: rec('error'),
+    child: () => log,
+  };
+  return log;
 }
 
 export function sleep(ms: number): Promise<void> {

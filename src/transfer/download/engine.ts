@@ -82,6 +82,7 @@ class DownloadEngine implements Download {
   private verifyFailures = 0;
   /** bytes on disk (= part.completed.bytes(), kept incrementally) */
   private have = 0;
+  private discarded = false;
   private readonly ready: Promise<void>;
   private resolveDone!: (r: DownloadResult) => void;
   private rejectDone!: (e: Error) => void;
@@ -175,7 +176,7 @@ class DownloadEngine implements Download {
     this.settled = true;
     this.setState('cancelled');
     await this.stopWorkers();
-    if (opts.discard === true) await this.part?.discard();
+    if (opts.discard === true) await this.discardPart();
     else {
       await this.checkpoint();
       await this.part?.close();
@@ -624,7 +625,7 @@ class DownloadEngine implements Download {
 
   private checkpoint(): Promise<void> {
     const part = this.part;
-    if (part === undefined) return Promise.resolve();
+    if (part === undefined || this.discarded) return Promise.resolve();
     this.sinceCheckpoint = 0;
     this.lastCheckpointAt = this.opts.clock.now();
     const id = { name: this.name, urn: this.urn, size: this.size };
@@ -710,7 +711,7 @@ class DownloadEngine implements Download {
         const e = this.entries.get(k);
         if (e !== undefined) e.status = 'banned';
       }
-      await part.discard();
+      await this.discardPart();
       this.settled = true;
       this.setState('failed');
       this.rejectDone(new TransferError('E_SHA1_MISMATCH', `file hashes to ${got}, expected ${urn}`));
@@ -744,12 +745,19 @@ class DownloadEngine implements Download {
     this.schedule();
   }
 
+  /** Deletes part and state once no checkpoint can recreate them. */
+  private async discardPart(): Promise<void> {
+    this.discarded = true;
+    await this.checkpointChain;
+    await this.part?.discard();
+  }
+
   private async fail(err: Error, discard = false): Promise<void> {
     if (this.settled) return;
     this.settled = true;
     this.setState('failed');
     await this.stopWorkers();
-    if (discard) await this.part?.discard();
+    if (discard) await this.discardPart();
     else {
       await this.checkpoint();
       await this.part?.close();
