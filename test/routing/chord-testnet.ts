@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { decodeChordMessage, encodeChordMessage } from '../../src/protocol/chord/index.js';
 import type { ChordMessage } from '../../src/protocol/chord/index.js';
 import { createChordRouter } from '../../src/routing/chord/index.js';
-import type { ChordInit, ChordRouter, NodeRef } from '../../src/routing/chord/index.js';
+import type { ChordInit, ChordRouter, LookupResult, NodeRef } from '../../src/routing/chord/index.js';
 import type { Transport, TransportHandler } from '../../src/routing/types.js';
 
 interface Ev {
@@ -133,15 +133,12 @@ export class ChordTestNet {
   add(extra: Partial<ChordInit> = {}): ChordRouter {
     const i = this.nodes.length;
     const addr = addressOf(i);
-    const net = this;
     const idBits = this.opts.init?.idBits ?? extra.idBits ?? 160;
     const transport: Transport<ChordMessage> = {
       localId: addr,
-      send(to, msg) {
-        return net.deliver(addr, to, msg, idBits);
-      },
-      setHandler(h) {
-        net.handlers.set(addr, h);
+      send: (to, msg) => this.deliver(addr, to, msg, idBits),
+      setHandler: (h) => {
+        this.handlers.set(addr, h);
       },
     };
     const [ip, port] = addr.split(':') as [string, string];
@@ -209,8 +206,8 @@ export function lookupNow(
   node: ChordRouter,
   key: string,
   opts: { confirm?: boolean } = {},
-): import('../../src/routing/chord/index.js').LookupResult {
-  let res: import('../../src/routing/chord/index.js').LookupResult | undefined;
+): LookupResult {
+  let res: LookupResult | undefined;
   node.lookup(key, (r) => (res = r), opts);
   for (let i = 0; i < 2000 && res === undefined; i++) net.advance(50);
   if (res === undefined) throw new Error('lookup did not finish');
