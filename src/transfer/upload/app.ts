@@ -9,7 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
-import { DEFAULT_CHUNK_BYTES } from './file-source.js';
+import { BufferPool, DEFAULT_CHUNK_BYTES } from './pump.js';
 import { verifyServable } from '../../share/index.js';
 import type { SharedFile } from '../../share/types.js';
 import type { UploadFile, UploadLibrary, VerifyFn } from './library.js';
@@ -46,7 +46,7 @@ export interface HttpAppOptions {
   queueMax?: number;
   /** how long a freed slot waits for the queue head (default retryAfter + 15 s) */
   graceMs?: number;
-  /** bytes per disk read (default 256 KiB) */
+  /** bytes per disk read; two such buffers per upload (default 512 KiB) */
   chunkBytes?: number;
   rangeCaps?: RangeCaps;
   /** socket inactivity (no byte read or written) before it is destroyed (default 60 s) */
@@ -79,7 +79,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     forceCloseConnections: true,
     // Malformed percent-encoding in the path and the like: 400, no body, no echo of the URL.
     frameworkErrors: (_error, _request, reply) => {
-      respond(reply, 400, { Server: opts.serverName, 'Content-Length': '0' });
+      respond(reply, 400, { Server: opts.serverName, 'Content-Length': '0' }).end();
     },
   });
   const slots = new UploadSlots({
@@ -103,7 +103,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     bucket,
     verify: opts.verify ?? defaultVerify,
     slotIdleMs: opts.slotIdleMs ?? DEFAULT_SLOT_IDLE_MS,
-    chunkBytes: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    // two buffers per upload slot stay pooled; bursts beyond that are garbage-collected
+    pool: new BufferPool(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, 2 * slots.slots),
     rangeCaps: opts.rangeCaps ?? DEFAULT_RANGE_CAPS,
   });
   registry.set(app, { uploader, slots });
@@ -138,7 +139,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) log.warn({ err: error.message }, 'upload request failed');
-    respond(reply, status, { Server: opts.serverName, 'Content-Length': '0' });
+    respond(reply, status, { Server: opts.serverName, 'Content-Length': '0' }).end();
   });
   app.addHook('onClose', async () => {
     uploader.close();

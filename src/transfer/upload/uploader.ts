@@ -10,12 +10,13 @@
  * with a Range request — and a request arriving on a choked connection gets 503.
  * HEAD never takes a slot. 404 and 416 answers do not need one either.
  */
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { pipeline, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
-import { closeFd, FileRangeStream, openIndexedFile } from './file-source.js';
+import { closeFd, openIndexedFile } from './file-source.js';
+import { pumpRange, type BufferPool } from './pump.js';
 import type { UploadFile, VerifyFn } from './library.js';
 import { decideRange, type RangeCaps } from './range.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -29,7 +30,7 @@ export interface UploaderDeps {
   bucket: TokenBucket | undefined;
   verify: VerifyFn;
   slotIdleMs: number;
-  chunkBytes: number;
+  pool: BufferPool;
   rangeCaps: RangeCaps;
 }
 
@@ -63,25 +64,18 @@ export function normaliseIp(address: string | undefined): string {
 }
 
 /**
- * Writes the response ourselves (fastify steps aside): header names keep their canonical
- * case on the wire — some old servents compare them case-sensitively — and the body is
- * piped with backpressure. A body stream that fails (read error, choke) destroys the
- * connection: the peer sees fewer bytes than Content-Length and resumes with Range.
+ * Writes the response head ourselves (fastify steps aside): header names keep their
+ * canonical case on the wire — some old servents compare them case-sensitively.
  */
 export function respond(
   reply: FastifyReply,
   status: number,
   headers: Record<string, string>,
-  body?: Readable,
-): void {
+): ServerResponse {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(status, headers);
-  if (body === undefined) {
-    res.end();
-    return;
-  }
-  pipeline(body, res, () => {});
+  return res;
 }
 
 export class Uploader {
@@ -147,7 +141,7 @@ export class Uploader {
   }
 
   private empty(reply: FastifyReply, status: number, headers: Record<string, string> = {}): void {
-    respond(reply, status, { Server: this.d.serverName, 'Content-Length': '0', ...headers });
+    respond(reply, status, { Server: this.d.serverName, 'Content-Length': '0', ...headers }).end();
   }
 
   notFound(reply: FastifyReply): void {
@@ -231,31 +225,44 @@ export class Uploader {
     }
     if (isHead || end < start) {
       closeFd(opened.fd);
-      return respond(reply, status, headers);
+      respond(reply, status, headers).end();
+      return;
     }
     const slot = conn.slot;
-    const stream = new FileRangeStream({
-      fd: opened.fd,
-      start,
-      end,
-      chunkBytes: this.d.chunkBytes,
-      bucket: this.d.bucket,
-      shouldStop: () => slot === undefined || slot.choked(),
-    });
-    this.stats.started++;
     const length = end - start + 1;
-    stream.once('end', () => this.stats.completed++);
-    stream.once('close', () => (this.stats.bytes += stream.sent));
-    stream.once('error', (err: Error & { code?: string }) => {
-      if (err.code === 'UPLOAD_CHOKED') {
-        this.stats.choked++;
-        this.d.log.info({ ip: conn.ip, name: file.name, sent: stream.sent, length }, 'upload choked');
-      } else {
-        this.d.log.warn({ ip: conn.ip, name: file.name, err: err.message }, 'upload read failed');
-      }
-    });
+    this.stats.started++;
     this.d.log.debug({ ip: conn.ip, name: file.name, start, end, status }, 'upload');
-    respond(reply, status, headers, stream);
+    const res = respond(reply, status, headers);
+    pumpRange(
+      res,
+      {
+        fd: opened.fd,
+        start,
+        end,
+        pool: this.d.pool,
+        bucket: this.d.bucket,
+        shouldStop: () => slot === undefined || slot.choked(),
+      },
+      (outcome) => {
+        this.stats.bytes += outcome.sent;
+        if (outcome.ok) {
+          this.stats.completed++;
+          return;
+        }
+        const code = (outcome.error as { code?: string }).code;
+        if (code === 'UPLOAD_CHOKED') {
+          this.stats.choked++;
+          this.d.log.info({ ip: conn.ip, name: file.name, sent: outcome.sent, length }, 'upload choked');
+        } else if (code === 'UPLOAD_ABORTED') {
+          this.d.log.debug(
+            { ip: conn.ip, name: file.name, sent: outcome.sent, length },
+            'upload aborted by peer',
+          );
+        } else {
+          this.d.log.warn({ ip: conn.ip, name: file.name, err: outcome.error.message }, 'upload read failed');
+        }
+      },
+    );
   }
 
   /** Drops every slot and idle timer (app shutdown); sockets are closed by the caller. */
