@@ -46,6 +46,29 @@ export function randomRegular(n: number, d: number, rng: Rng): Int32Array {
     throw new ConfigError('SIM_TOPOLOGY', `a ${d}-regular graph needs more than ${d} nodes, got ${n}`);
   if ((n * d) % 2 !== 0)
     throw new ConfigError('SIM_TOPOLOGY', `n·d must be even for a regular graph (${n}·${d})`);
+  // Dense graphs (d > (n−1)/2, so n < 2d): the complement of a sparse regular graph.
+  if (2 * d > n - 1)
+    return complement(n, n - 1 - d === 0 ? new Int32Array(0) : randomRegular(n, n - 1 - d, rng));
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const edges = tryRandomRegular(n, d, rng);
+    if (edges !== undefined) return edges;
+  }
+  throw new ConfigError('SIM_TOPOLOGY', `could not build a ${d}-regular graph on ${n} nodes`);
+}
+
+function complement(n: number, edges: Int32Array): Int32Array {
+  const present = new Set<number>();
+  for (let i = 0; i < edges.length; i += 2) {
+    const a = edges[i] as number;
+    const b = edges[i + 1] as number;
+    present.add(Math.min(a, b) * n + Math.max(a, b));
+  }
+  const out: number[] = [];
+  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) if (!present.has(a * n + b)) out.push(a, b);
+  return Int32Array.from(out);
+}
+
+function tryRandomRegular(n: number, d: number, rng: Rng): Int32Array | undefined {
   const stubs = new Int32Array(n * d);
   for (let i = 0; i < n * d; i++) stubs[i] = Math.floor(i / d);
   shuffleInt32(rng, stubs);
@@ -94,7 +117,7 @@ export function randomRegular(n: number, d: number, rng: Rng): Int32Array {
     const a = bad[p] as number;
     const b = bad[p + 1] as number;
     let done = false;
-    for (let attempt = 0; attempt < 1_000_000 && !done && e > 0; attempt++) {
+    for (let attempt = 0; attempt < 10_000 && !done && e > 0; attempt++) {
       const k = rng.int(e);
       const flip = rng.int(2) === 1;
       const u = edges[2 * k + (flip ? 1 : 0)] as number;
@@ -121,7 +144,7 @@ export function randomRegular(n: number, d: number, rng: Rng): Int32Array {
       add(u, v);
       add(v, u);
     }
-    if (!done) throw new ConfigError('SIM_TOPOLOGY', `could not build a ${d}-regular graph on ${n} nodes`);
+    if (!done) return undefined;
   }
   return edges;
 }
