@@ -17,7 +17,9 @@ const benches = readdirSync(here)
 let failed = 0;
 for (const f of benches) {
   process.stdout.write(`\n=== bench/${f} ===\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, f)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f)], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exitCode = failed === 0 ? 0 : 1;

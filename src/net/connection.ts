@@ -102,6 +102,7 @@ export class Connection {
   private idleTimer: TimerHandle | undefined;
   private flushTimer: TimerHandle | undefined;
   private writing = false;
+  private pumpQueued = false;
   private readonly idlePingMs: number;
   private readonly deadAfterMs: number;
   private readonly flushDelayMs: number;
@@ -269,7 +270,14 @@ export class Connection {
 
   private schedulePump(): void {
     if (this.deflate === undefined) {
-      this.pump();
+      // coalesce everything queued in this turn of the event loop into one write
+      if (!this.pumpQueued) {
+        this.pumpQueued = true;
+        queueMicrotask(() => {
+          this.pumpQueued = false;
+          this.pump();
+        });
+      }
       return;
     }
     // batch compressed writes: one sync flush for what arrives within flushDelayMs
