@@ -78,9 +78,23 @@ export interface HandshakeMachineOptions {
   readonly maxXTry?: number;
 }
 
-/** Accumulates bytes and hands out complete blocks; whatever is left is the binary stage's. */
+/**
+ * Accumulates bytes and hands out complete blocks; whatever is left is the binary stage's.
+ *
+ * A peer may send its hello one byte per packet. Re-parsing the whole buffer on each byte
+ * would cost O(n²) for a 16 KiB block, so bytes are only appended while no new line end
+ * has arrived and the caps (line length, block size) still hold; the block is parsed
+ * again only when a line end arrives or a cap is crossed (the parser then raises it).
+ */
 export class BlockReader {
-  #buf: Buffer = Buffer.alloc(0);
+  #chunks: Buffer[] = [];
+  #length = 0;
+  /** bytes after the last LF received */
+  #tail = 0;
+  /** an LF arrived since the last parse */
+  #newLf = false;
+  /** the last parse looked at enough bytes to check the "GNUTELLA" prefix */
+  #prefixChecked = false;
   readonly #limits: HandshakeLimits;
 
   constructor(limits: HandshakeLimits = DEFAULT_HANDSHAKE_LIMITS) {
@@ -89,25 +103,63 @@ export class BlockReader {
 
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.#buf = this.#buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buf, chunk]);
+    // a copy: the caller may reuse its buffer, and we keep these bytes across feeds
+    const chunk = Buffer.from(bytes);
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+    const lf = chunk.lastIndexOf(LF);
+    if (lf < 0) this.#tail += chunk.length;
+    else {
+      this.#tail = chunk.length - lf - 1;
+      this.#newLf = true;
+    }
   }
 
   /** The next block, consumed; throws ProtocolError on malformed input. */
   next(): HandshakeParseResult {
-    if (this.#buf.length === 0) return { kind: 'need-more' };
-    const r = parseHandshakeBlock(this.#buf, this.#limits);
-    if (r.kind === 'block') this.#buf = this.#buf.subarray(r.consumed);
+    if (this.#length === 0) return { kind: 'need-more' };
+    const unchanged =
+      this.#prefixChecked &&
+      !this.#newLf &&
+      this.#tail <= this.#limits.maxLineBytes + 1 &&
+      this.#length < this.#limits.maxBlockBytes;
+    if (unchanged) return { kind: 'need-more' };
+    const buf = this.#flatten();
+    this.#newLf = false;
+    this.#prefixChecked = buf.length >= MAGIC_LENGTH;
+    const r = parseHandshakeBlock(buf, this.#limits);
+    if (r.kind === 'block') {
+      const rest = buf.subarray(r.consumed);
+      this.#chunks = rest.length > 0 ? [rest] : [];
+      this.#length = rest.length;
+      const lf = rest.lastIndexOf(LF);
+      this.#tail = lf < 0 ? rest.length : rest.length - lf - 1;
+      this.#newLf = lf >= 0;
+      this.#prefixChecked = false;
+    }
     return r;
   }
 
   /** Everything not consumed by a block (a copy, so it does not pin the accumulator). */
   takeRest(): Buffer {
-    const rest = Buffer.from(this.#buf);
-    this.#buf = Buffer.alloc(0);
+    const rest = Buffer.from(this.#flatten());
+    this.#chunks = [];
+    this.#length = 0;
+    this.#tail = 0;
+    this.#newLf = false;
+    this.#prefixChecked = false;
     return rest;
   }
+
+  #flatten(): Buffer {
+    if (this.#chunks.length !== 1) this.#chunks = [Buffer.concat(this.#chunks, this.#length)];
+    return this.#chunks[0] as Buffer;
+  }
 }
+
+const LF = 0x0a;
+/** "GNUTELLA": the parser rejects a wrong prefix before any line end */
+const MAGIC_LENGTH = 8;
 
 export type ContentEncoding = 'identity' | 'deflate';
 

@@ -402,6 +402,46 @@ describe('split at every byte offset', () => {
   });
 });
 
+describe('one byte per feed', () => {
+  const byteByByte = (input: Buffer): { step: HandshakeStep; fed: number } => {
+    const server = new ServerHandshake({ decide: accept() });
+    for (let i = 0; i < input.length; i++) {
+      const step = server.feed(input.subarray(i, i + 1));
+      if (step.done || step.failed) return { step, fed: i + 1 };
+    }
+    return { step: {}, fed: input.length };
+  };
+
+  it('a 16 KiB hello completes', () => {
+    const line = (i: number): string => `H${String(i).padStart(3, '0')}: ${'v'.repeat(992)}\r\n`;
+    const hello = Buffer.from(
+      `GNUTELLA CONNECT/0.6\r\n${Array.from({ length: 16 }, (_, i) => line(i)).join('')}\r\n`,
+    );
+    const final = writeResponse06(200, 'OK', []);
+    const { step, fed } = byteByByte(Buffer.concat([hello, final]));
+    expect(step.done).toBeDefined();
+    expect(fed).toBe(hello.length + final.length);
+  });
+
+  it('the line cap fires at the first byte past it', () => {
+    const head = 'GNUTELLA CONNECT/0.6\r\n';
+    const { step, fed } = byteByByte(Buffer.from(`${head}X: ${'a'.repeat(3000)}`));
+    expect(step.failed?.error?.code).toBe('HANDSHAKE_LINE_TOO_LONG');
+    expect(fed).toBe(head.length + 1024 + 2);
+  });
+
+  it('the block cap fires at the first byte past it', () => {
+    const line = `X: ${'a'.repeat(1000)}\r\n`;
+    const { step, fed } = byteByByte(Buffer.from(`GNUTELLA CONNECT/0.6\r\n${line.repeat(40)}`));
+    expect(step.failed?.error?.code).toBe('HANDSHAKE_BLOCK_TOO_LARGE');
+    expect(fed).toBe(16 * 1024);
+  });
+
+  it('a wrong prefix fails at its first byte', () => {
+    expect(byteByByte(Buffer.from('GNUTELLX CONNECT/0.6\r\n\r\n')).fed).toBe(8);
+  });
+});
+
 describe('captured gnutella-bun-client handshakes drive the machines', () => {
   const read = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 
