@@ -76,8 +76,9 @@ export function connectWithin(
 }
 
 /**
- * Asks the overlay for a Push and waits for the holder's GIV. Fails with E_PUSH_UNAVAILABLE
- * when there is no broker or the Push could not be sent, E_PUSH_TIMEOUT when no GIV came.
+ * Asks the overlay for a Push and waits for the holder's GIV. Fails with E_PUSH_NO_OVERLAY
+ * without a broker, E_PUSH_UNAVAILABLE when the Push could not be sent (no route yet),
+ * E_PUSH_TIMEOUT when no GIV came.
  */
 export async function connectByPush(
   source: PushSource,
@@ -87,7 +88,7 @@ export async function connectByPush(
   signal?: AbortSignal,
 ): Promise<Duplex> {
   if (broker === undefined || requestPush === undefined) {
-    throw new TransferError('E_PUSH_UNAVAILABLE', 'firewalled source: pushes need a running servent');
+    throw new TransferError('E_PUSH_NO_OVERLAY', 'firewalled source: pushes need a running servent');
   }
   const ctl = new AbortController();
   const onAbort = (): void => ctl.abort();

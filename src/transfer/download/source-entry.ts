@@ -27,6 +27,7 @@ const DROP_CODES = new Set([
   'E_SIZE_MISMATCH',
   'E_SIZE_TOO_LARGE',
   'E_BAD_PATH',
+  'E_PUSH_NO_OVERLAY',
 ]);
 
 export function classifyError(err: unknown, limits: DownloadLimits): ErrorVerdict {
