@@ -175,7 +175,7 @@ export class ChordNode implements ChordRouter {
 
   /** a randomised period: uniform in [½, 3⁄2]·mean, so nodes do not synchronise */
   jitter(mean: number): number {
-    return mean * (0.5 + this.rng.float());
+    return Math.max(1, Math.round(mean * (0.5 + this.rng.float())));
   }
 
   envelope(

@@ -27,6 +27,11 @@ export interface StoredItem {
   readonly pointer: ChordPointer;
 }
 
+/** whole milliseconds left (the wire carries an integer), at least 1 for a live entry */
+function remaining(expiresAt: number, now: number): number {
+  return Math.max(1, Math.floor(expiresAt - now));
+}
+
 function identity(p: ChordPointer): string {
   return `${p.ip}:${p.port}/${p.index}/${p.urn ?? p.name}`;
 }
@@ -117,7 +122,7 @@ export class PointerStore {
       }
       if (seen++ < offset) continue;
       if (out.length === limit) return { pointers: out, next: offset + out.length };
-      out.push({ ...e.pointer, ttlMs: e.expiresAt - now });
+      out.push({ ...e.pointer, ttlMs: remaining(e.expiresAt, now) });
     }
     return { pointers: out, next: undefined };
   }
@@ -128,7 +133,7 @@ export class PointerStore {
     for (const [key, m] of this.byKey) {
       if (!betweenRight(key, a, b)) continue;
       for (const e of m.values()) {
-        if (e.expiresAt > now) out.push({ key, pointer: { ...e.pointer, ttlMs: e.expiresAt - now } });
+        if (e.expiresAt > now) out.push({ key, pointer: { ...e.pointer, ttlMs: remaining(e.expiresAt, now) } });
       }
     }
     return out;
