@@ -334,8 +334,16 @@ async function main(): Promise<void> {
     const ourRuns: Measured[] = [];
     const baseRuns: Measured[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const a = await measure(bigJob(ourPort, '/get/1/big.bin'), undefined);
-      const b = await measure(bigJob(basePort, '/big.bin'), basePid);
+      // alternate who goes first, so a slow phase of the machine hits both alike
+      let a: Measured & { bytes: number };
+      let b: Measured & { bytes: number };
+      if (round % 2 === 1) {
+        a = await measure(bigJob(ourPort, '/get/1/big.bin'), undefined);
+        b = await measure(bigJob(basePort, '/big.bin'), basePid);
+      } else {
+        b = await measure(bigJob(basePort, '/big.bin'), basePid);
+        a = await measure(bigJob(ourPort, '/get/1/big.bin'), undefined);
+      }
       if (a.bytes !== BIG || b.bytes !== BIG) throw new Error(`short download: ${a.bytes} / ${b.bytes}`);
       ourRuns.push(a);
       baseRuns.push(b);
@@ -343,6 +351,7 @@ async function main(): Promise<void> {
         `  round ${round}: servent ${a.mbps.toFixed(0)} MB/s (${fmtCpu(a.cpuPerGb)}), ${baseName} ${b.mbps.toFixed(0)} MB/s (${fmtCpu(b.cpuPerGb)})`,
       );
     }
+    const pairRatio = median(ourRuns.map((r, i) => r.mbps / (baseRuns[i] as Measured).mbps));
     const ourMed = median(ourRuns.map((r) => r.mbps));
     const baseMed = median(baseRuns.map((r) => r.mbps));
     const ourCpu = median(ourRuns.map((r) => r.cpuPerGb ?? NaN));
@@ -351,7 +360,7 @@ async function main(): Promise<void> {
       `${BIG / MiB} MiB as 4 × ${quarter / MiB} MiB ranges, keep-alive, median of ${ROUNDS} (MB = 10^6 bytes):`,
     );
     console.log(
-      `  servent ${ourMed.toFixed(0)} MB/s   ${baseName} ${baseMed.toFixed(0)} MB/s   ratio ${(ourMed / baseMed).toFixed(2)}× (goal ≥ 0.9×)`,
+      `  servent ${ourMed.toFixed(0)} MB/s   ${baseName} ${baseMed.toFixed(0)} MB/s   ratio of medians ${(ourMed / baseMed).toFixed(2)}×, median of per-round ratios ${pairRatio.toFixed(2)}× (goal ≥ 0.9×)`,
     );
     console.log(
       `  best: servent ${Math.max(...ourRuns.map((r) => r.mbps)).toFixed(0)} MB/s, ${baseName} ${Math.max(...baseRuns.map((r) => r.mbps)).toFixed(0)} MB/s;` +

@@ -188,6 +188,22 @@ describe('connections handed to the app', () => {
     expect(second).toBe(404);
   });
 
+  it('a header block over 16 KiB is refused by the HTTP parser (431) and the connection closed', async () => {
+    const c = await RawClient.open(srv.port);
+    c.send(get(path, [`X-Junk: ${'a'.repeat(20_000)}`]));
+    await c.closedPromise;
+    expect(c.all.toString('latin1')).toMatch(/^HTTP\/1\.1 431 /);
+  });
+
+  it('a request target over 4096 characters is 404 without a lookup', async () => {
+    const c = await RawClient.open(srv.port);
+    c.send(get('/get/1/' + 'a'.repeat(4100)));
+    expect((await c.read()).status).toBe(404);
+    c.send(get(`/uri-res/N2R?${file.urn}&${'b'.repeat(4100)}`));
+    expect((await c.read()).status).toBe(404);
+    c.close();
+  });
+
   it('formatGivLine: the §8.5 vector, and refuses bad input', () => {
     expect(formatGivLine(1, 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', 'Help.mp3')).toBe(
       'GIV 1:f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff/Help.mp3\n\n',

@@ -195,6 +195,21 @@ describe('upload slots on live connections', () => {
   });
 });
 
+describe('stalled connections', () => {
+  it('silent connections are closed (idleTimeoutMs mid-request, keepAliveTimeoutMs between requests)', async () => {
+    const e = await setup({ uploadSlots: 1, idleTimeoutMs: 300, keepAliveTimeoutMs: 300 });
+    const a = await e.open(2);
+    expect((await fetchRange(a)).status).toBe(206);
+    const t0 = performance.now();
+    const stalled = await e.open(3);
+    stalled.send('GET /get/1/f.bin HTTP/1.1\r\n'); // and never the rest
+    await Promise.all([a.closedPromise, stalled.closedPromise]);
+    expect(performance.now() - t0).toBeLessThan(3_000);
+    const b = await e.open(4);
+    expect((await fetchRange(b)).status).toBe(206);
+  });
+});
+
 describe('shared upload rate limit', () => {
   it('two concurrent downloads share one bucket (coarse, real clock)', async () => {
     const e = await setup({ clock: createSystemClock(), maxUploadRate: 1024 * 1024 });
