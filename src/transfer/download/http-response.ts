@@ -48,7 +48,9 @@ export function parseResponseHead(
   let pos = 0;
   for (;;) {
     const lf = buf.indexOf(LF, pos);
-    const lineEnd = lf < 0 ? buf.length : lf;
+    // line length excludes its CR LF; an unterminated line may still end in a CR
+    let lineEnd = lf < 0 ? buf.length : lf;
+    if (lineEnd > pos && buf[lineEnd - 1] === 0x0d) lineEnd -= 1;
     if (lineEnd - pos > limits.maxLineBytes) {
       throw fail('E_HTTP_LINE_TOO_LONG', `response line longer than ${limits.maxLineBytes} bytes`, pos);
     }
@@ -61,9 +63,7 @@ export function parseResponseHead(
     if (lf + 1 > limits.maxHeadBytes) {
       throw fail('E_HTTP_HEAD_TOO_LARGE', `response head larger than ${limits.maxHeadBytes} bytes`, pos);
     }
-    let end = lf;
-    if (end > pos && buf[end - 1] === 0x0d) end -= 1;
-    const line = Buffer.from(buf.buffer, buf.byteOffset + pos, end - pos).toString('latin1');
+    const line = Buffer.from(buf.buffer, buf.byteOffset + pos, lineEnd - pos).toString('latin1');
     pos = lf + 1;
     if (line === '') {
       if (lines.length === 0) continue; // tolerate blank lines before the status line
