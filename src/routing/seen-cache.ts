@@ -32,13 +32,13 @@ export const SEEN_CACHE_DEFAULTS = {
 } as const;
 
 /**
- * Measured V8 heap cost of one entry of a 17-char latin1 key and a shared value
- * (Node 20, x64): 79 B in a freshly filled Map, 110–114 B after 10^6–3·10^6 inserts into a
- * cache bounded at 10^5 (deleted slots linger until V8 rehashes); we report the latter.
- * heap growth divided by 10^5. See test/routing/seen-cache.test.ts (which measures it again
- * when `--expose-gc` is available) and docs/LIMITS.md.
+ * Measured V8 heap cost of one entry (17-char one-byte string key, shared value), as heap
+ * growth over entries held (Node 20, x64): 78 B in a freshly filled Map, 114–115 B after
+ * 10^6–3·10^6 inserts into a cache bounded at 10^5 (deleted slots linger until V8
+ * rehashes); we report the latter. test/routing/seen-cache.test.ts measures it again when
+ * run with --expose-gc; docs/LIMITS.md has the figures.
  */
-export const SEEN_CACHE_BYTES_PER_ENTRY = 114;
+export const SEEN_CACHE_BYTES_PER_ENTRY = 115;
 /** Fixed cost of an empty cache object, its Map and bucket arrays. */
 export const SEEN_CACHE_BASE_BYTES = 200;
 
@@ -47,25 +47,35 @@ export function estimateSeenCacheBytes(entries: number): number {
   return SEEN_CACHE_BASE_BYTES + entries * SEEN_CACHE_BYTES_PER_ENTRY;
 }
 
-// Reused scratch for building keys: JS is single-threaded and the key is copied into a
-// fresh string before this function returns, so sharing it cannot leak state.
-const scratch = Buffer.alloc(17);
+const b = (id: Uint8Array, i: number): number => id[i] ?? 0;
 
-/** The cache key of a (GUID, payload type) pair: 17 latin1 chars. */
+/** The cache key of a (GUID, payload type) pair: 17 latin1 chars (a flat one-byte string). */
+// prettier-ignore
 export function guidTypeKey(guid: Uint8Array, type: number): string {
-  scratch.fill(0, 0, 16);
-  scratch.set(guid.length > 16 ? guid.subarray(0, 16) : guid, 0);
-  scratch[16] = type & 0xff;
-  return scratch.toString('latin1', 0, 17);
+  return String.fromCharCode(
+    b(guid, 0), b(guid, 1), b(guid, 2), b(guid, 3), b(guid, 4), b(guid, 5), b(guid, 6), b(guid, 7),
+    b(guid, 8), b(guid, 9), b(guid, 10), b(guid, 11), b(guid, 12), b(guid, 13), b(guid, 14), b(guid, 15),
+    type & 0xff,
+  );
 }
 
 /** The cache key of a 16-byte identifier (servent ID): 16 latin1 chars. */
+// prettier-ignore
 export function idKey(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, Math.min(16, id.byteLength)).toString('latin1');
+  return String.fromCharCode(
+    b(id, 0), b(id, 1), b(id, 2), b(id, 3), b(id, 4), b(id, 5), b(id, 6), b(id, 7),
+    b(id, 8), b(id, 9), b(id, 10), b(id, 11), b(id, 12), b(id, 13), b(id, 14), b(id, 15),
+  );
 }
 
 export class SeenCache<V> {
   private readonly map = new Map<string, V>();
+  /**
+   * One live iterator over the keys, parked at the oldest entry. A fresh iterator per
+   * eviction would walk over every deleted slot at the front of V8's table (they stay
+   * until the next rehash), which made eviction quadratic; a live one steps over each once.
+   */
+  private front: IterableIterator<string> | undefined;
   /** bucket start times and insert counts, oldest first, from `head` on */
   private bucketStart: number[] = [];
   private bucketCount: number[] = [];
@@ -136,6 +146,7 @@ export class SeenCache<V> {
 
   clear(): void {
     this.map.clear();
+    this.front = undefined;
     this.bucketStart = [];
     this.bucketCount = [];
     this.head = 0;
@@ -174,10 +185,14 @@ export class SeenCache<V> {
 
   private deleteFront(n: number): void {
     if (n <= 0) return;
-    const it = this.map.keys();
     for (let i = 0; i < n; i++) {
+      const it = (this.front ??= this.map.keys());
       const r = it.next();
-      if (r.done === true) return;
+      if (r.done === true) {
+        // a finished iterator stays finished; the map is empty now
+        this.front = undefined;
+        return;
+      }
       this.map.delete(r.value);
     }
   }
