@@ -9,6 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
+import { serveBrowse, type BrowseSource } from './browse.js';
 import { BufferPool, DEFAULT_CHUNK_BYTES } from './pump.js';
 import { verifyServable } from '../../share/index.js';
 import type { SharedFile } from '../../share/types.js';
@@ -53,6 +54,8 @@ export interface HttpAppOptions {
   idleTimeoutMs?: number;
   /** idle keep-alive connection lifetime between requests (default 30 s) */
   keepAliveTimeoutMs?: number;
+  /** browse host (`GET /`): our share as QueryHit descriptors; undefined = `GET /` is 404 */
+  browse?: BrowseSource;
 }
 
 export const DEFAULT_SLOT_IDLE_MS = 15_000;
@@ -135,6 +138,14 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       return uploader.serve(request, reply, file);
     },
   });
+  const browse = opts.browse;
+  if (browse !== undefined) {
+    app.route({
+      method: methods,
+      url: '/',
+      handler: async (request, reply) => serveBrowse(request, reply, browse, opts.serverName),
+    });
+  }
   app.setNotFoundHandler((_request, reply) => uploader.notFound(reply));
   app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;

@@ -1,5 +1,6 @@
 export { buildHttpApp, uploadStats, type HttpAppOptions } from './app.js';
 export { handOff, serveAfterGiv, formatGivLine } from './hand-off.js';
+export { BROWSE_CONTENT_TYPE, type BrowseSource } from './browse.js';
 export {
   verifyIndexedFile,
   isInsideRoot,
