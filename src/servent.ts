@@ -31,7 +31,8 @@ import type { Router, SearchHit, SharedFileInfo } from './routing/types.js';
 import { ensureDefaultShare, openShareLibrary } from './share/index.js';
 import type { ShareLibrary } from './share/index.js';
 import { PushBroker } from './transfer/push-broker.js';
-import { buildHttpApp, handOff, serveAfterGiv } from './transfer/index.js';
+import { buildHttpApp, handOff, serveAfterGiv, uploadStats } from './transfer/index.js';
+import type { SlotStats, UploadStats } from './transfer/index.js';
 
 export const SERVENT_NAME = 'servent';
 export const SERVENT_VERSION = '0.1.0';
@@ -115,6 +116,10 @@ export interface Servent {
   requestPush(hit: SearchHit): boolean;
   /** dial a peer now (host cache + connect) */
   connect(host: string, port: number): Promise<boolean>;
+  /** opens a raw byte stream to host:port (TCP, or the in-memory network in tests): for downloads */
+  dial(host: string, port: number): Promise<Duplex>;
+  /** counters of the upload side (slots in use, queue, bytes sent) */
+  uploads(): { uploads: UploadStats; slots: SlotStats } | undefined;
   stop(): Promise<void>;
 }
 
@@ -289,6 +294,8 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
       hostCache.add(host, port, 'config');
       return (await connections.dial(host, port)) !== undefined;
     },
+    dial: (host, port) => connectRaw(host, port),
+    uploads: () => uploadStats(app),
     async stop() {
       if (stopped) return;
       stopped = true;
