@@ -223,6 +223,20 @@ describe('flood relaying: Push', () => {
     expect(extra(router, 'duplicates')).toBe(1);
   });
 
+  it('keeps at most pushRouteMaxEntries routes, forgetting the oldest', async () => {
+    const { router, t } = await single({ pushRouteMaxEntries: 1 });
+    const q = query();
+    t.deliver('a', q);
+    t.deliver('b', hitFor(q, { serventId: Buffer.alloc(16, 0x01) }));
+    t.deliver('c', hitFor(q, { serventId: Buffer.alloc(16, 0x02) }));
+    t.take();
+    t.deliver('a', push(Buffer.alloc(16, 0x01)));
+    t.deliver('a', push(Buffer.alloc(16, 0x02)));
+    expect(t.take().map((s) => s.to)).toEqual(['c']);
+    expect(extra(router, 'droppedPushNoRoute')).toBe(1);
+    expect(extra(router, 'pushRoutes')).toBe(1);
+  });
+
   it('hands a Push addressed to our servent ID to onPush, without relaying it', async () => {
     const { router, t, pushes } = await single();
     const p = push(SELF_ID);
@@ -276,5 +290,19 @@ describe('flood lifecycle', () => {
     t.deliver('a', query());
     expect(t.take().map((s) => s.to)).toEqual(['c']);
     expect(extra(router, 'sendFailed')).toBe(1);
+  });
+});
+
+describe('links', () => {
+  it('drops a message from a peer that is not (or no longer) a link, without adopting it', async () => {
+    const { router, t } = await single();
+    t.down('c');
+    t.deliver('c', query());
+    t.deliver('zz', query());
+    expect(t.take()).toEqual([]);
+    expect(extra(router, 'droppedUnknownLink')).toBe(2);
+    t.deliver('a', query());
+    expect(t.take().map((s) => s.to)).toEqual(['b']);
+    expect(extra(router, 'links')).toBe(2);
   });
 });

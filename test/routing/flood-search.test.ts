@@ -120,6 +120,16 @@ describe('hits of our searches', () => {
     expect(s.t.take()).toEqual([]); // hits for us are not relayed
   });
 
+  it('accepts a TTL 0 hit addressed to us (0.4 style), drops one with TTL above 15', async () => {
+    const s = await single();
+    const run = start(s);
+    s.t.deliver('a', hit(run.q, { ttl: 16 }));
+    expect(run.hits).toEqual([]);
+    expect(extra(s.router, 'droppedTtl')).toBe(1);
+    s.t.deliver('a', hit(run.q, { ttl: 0 }));
+    expect(run.hits).toHaveLength(1);
+  });
+
   it('delivers a (holder, index) once even when it arrives over several paths', async () => {
     const s = await single();
     const run = start(s);
@@ -151,6 +161,15 @@ describe('hits of our searches', () => {
     expect(run.ends).toEqual(['limit']);
     s.t.deliver('a', hit(run.q, { serventId: Buffer.alloc(16, 7) }));
     expect(run.hits).toHaveLength(2);
+  });
+
+  it('never delivers more than maxHitsPerSearch, whatever the request asks', async () => {
+    const s = await single({ maxHitsPerSearch: 3 });
+    const run = start(s, 'blue danube', { maxHits: 50 });
+    const results = [1, 2, 3, 4, 5].map((i) => ({ index: i, size: 1, name: `blue danube ${i}`, urns: [] }));
+    s.t.deliver('a', hit(run.q, { results }));
+    expect(run.hits).toHaveLength(3);
+    expect(run.ends).toEqual(['limit']);
   });
 
   it('cancel() stops every callback and drops later hits; it is idempotent', async () => {

@@ -27,6 +27,8 @@ export class FloodCounters {
   notRelayedLeaf = 0;
   /** firewalled query while we are firewalled ourselves: no answer possible */
   skippedFirewalled = 0;
+  /** a message from a peer that is not (or no longer) one of our links */
+  droppedUnknownLink = 0;
   /** message types the flood router does not handle (Bye, QRP, vendor, unknown) */
   ignored = 0;
   pingsAnswered = 0;

@@ -42,8 +42,8 @@ import { DEAD, LOCAL, type Route } from './routes.js';
 import type { ActiveSearch } from './search.js';
 import { ACTIVE_SEARCH_BYTES, originatePush, startFloodSearch } from './search.js';
 
-/** Rough heap bytes of an idle router object and its counters (measured: see docs/LIMITS.md). */
-const ROUTER_BASE_BYTES = 560;
+/** Heap bytes of an idle router and its counters: measured 512 (Node 20, x64; docs/LIMITS.md). */
+const ROUTER_BASE_BYTES = 520;
 
 class FloodRouterImpl implements FloodRouter, TransportHandler<Message> {
   readonly kind = 'flood' as const;
@@ -143,11 +143,12 @@ class FloodRouterImpl implements FloodRouter, TransportHandler<Message> {
 
   message(from: PeerId, msg: Message): void {
     if (!this.running) return;
-    let link = this.links?.get(from);
+    const link = this.links?.get(from);
     if (link === undefined) {
-      // a transport that reports no peerUp (or reports it late): adopt the link
-      link = new Link({ id: from });
-      (this.links ??= new Map()).set(from, link);
+      // not (or no longer) a link of ours: a late delivery after peerDown. Adopting it
+      // would resurrect a closed link, so the message is dropped.
+      this.c.droppedUnknownLink++;
+      return;
     }
     this.c.messagesReceived++;
     this.c.bytesReceived += encodedLength(msg);
@@ -221,15 +222,14 @@ class FloodRouterImpl implements FloodRouter, TransportHandler<Message> {
   }
 
   /**
-   * The TTL a Ping/Query/Push is handled with, or -1 to drop it: TTL 0 and TTL above 15
-   * are dropped; TTL + hops is capped at maxTtl (wire §7.2, §7.5) when `cap` is set.
+   * The TTL a Ping or Query is handled with, or -1 to drop it: TTL 0 and TTL above 15
+   * are dropped, and TTL + hops is capped at maxTtl (wire §7.2, §7.5).
    */
-  admit(msg: { readonly ttl: number; readonly hops: number }, cap: boolean): number {
+  admitBroadcast(msg: { readonly ttl: number; readonly hops: number }): number {
     if (msg.ttl === 0 || msg.ttl > HARD_TTL_LIMIT) {
       this.c.droppedTtl++;
       return -1;
     }
-    if (!cap) return msg.ttl;
     const max = this.maxTtl;
     if (msg.ttl + msg.hops <= max) return msg.ttl;
     const ttl = max - msg.hops;
@@ -239,6 +239,17 @@ class FloodRouterImpl implements FloodRouter, TransportHandler<Message> {
     }
     this.c.ttlLowered++;
     return ttl;
+  }
+
+  /**
+   * Whether a routed message (Pong, QueryHit, Push) is accepted: only TTL above 15 is
+   * dropped. A TTL 0 one is still delivered when it is for us (0.4 servents set a hit's
+   * TTL to the query's hops); it is never relayed.
+   */
+  admitRouted(msg: { readonly ttl: number }): boolean {
+    if (msg.ttl <= HARD_TTL_LIMIT) return true;
+    this.c.droppedTtl++;
+    return false;
   }
 
   // ---- publishing and QRP ---------------------------------------------------------------
@@ -283,6 +294,7 @@ class FloodRouterImpl implements FloodRouter, TransportHandler<Message> {
     this.components.clock.clearTimeout(s.timer);
     s.timer = undefined;
     this.searches?.delete(s.key);
+    if (this.searches?.size === 0) this.searches = undefined;
     this.seen?.update(s.key, DEAD);
     if (reason !== undefined) s.sink.end(reason);
   }

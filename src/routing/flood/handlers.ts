@@ -36,7 +36,7 @@ export function markedKbytes(kb: number, ultrapeer: boolean): number {
 }
 
 export function handlePing(r: FloodRouterImpl, link: Link, msg: Ping): void {
-  const ttl = r.admit(msg, true);
+  const ttl = r.admitBroadcast(msg);
   if (ttl < 0) return;
   if (!r.seenCache().add(guidTypeKey(msg.guid, PayloadType.PING), link.info.id)) {
     r.c.duplicates++;
@@ -93,7 +93,7 @@ function answerPing(r: FloodRouterImpl, link: Link, ping: Ping): void {
 }
 
 export function handlePong(r: FloodRouterImpl, link: Link, msg: Pong): void {
-  if (r.admit(msg, false) < 0) return;
+  if (!r.admitRouted(msg)) return;
   const route = r.seen?.get(guidTypeKey(msg.guid, PayloadType.PING));
   if (route === undefined || route === DEAD) {
     r.c.droppedNoRoute++;
@@ -128,7 +128,7 @@ function relayReply(r: FloodRouterImpl, route: Route, msg: Pong | QueryHit): boo
 }
 
 export function handleQuery(r: FloodRouterImpl, link: Link, msg: Query): void {
-  const ttl = r.admit(msg, true);
+  const ttl = r.admitBroadcast(msg);
   if (ttl < 0) return;
   if (!r.seenCache().add(guidTypeKey(msg.guid, PayloadType.QUERY), link.info.id)) {
     r.c.duplicates++;
@@ -189,7 +189,7 @@ function answerQuery(r: FloodRouterImpl, link: Link, q: Query): void {
 }
 
 export function handleQueryHit(r: FloodRouterImpl, link: Link, msg: QueryHit): void {
-  if (r.admit(msg, false) < 0) return;
+  if (!r.admitRouted(msg)) return;
   const key = guidTypeKey(msg.guid, PayloadType.QUERY);
   const route = r.seen?.get(key);
   if (route === undefined) {
@@ -214,7 +214,7 @@ export function handleQueryHit(r: FloodRouterImpl, link: Link, msg: QueryHit): v
 }
 
 export function handlePush(r: FloodRouterImpl, link: Link, msg: Push): void {
-  if (r.admit(msg, false) < 0) return;
+  if (!r.admitRouted(msg)) return;
   if (!r.seenCache().add(guidTypeKey(msg.guid, PayloadType.PUSH), link.info.id)) {
     r.c.duplicates++;
     return;
