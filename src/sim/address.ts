@@ -16,6 +16,23 @@ export function simAddress(index: number): string {
   return `${simIp(index)}:${SIM_PORT}`;
 }
 
+/**
+ * A servent ID for node `index`: 16 bytes that look random but are a fixed function of
+ * the index, so that a hit's `holder.serventId` also leads back to its node.
+ */
+export function simServentId(index: number): Buffer {
+  const out = Buffer.allocUnsafe(16);
+  let x = (index + 1) >>> 0;
+  for (let w = 0; w < 4; w++) {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    out.writeUInt32BE((z ^ (z >>> 16)) >>> 0, 4 * w);
+  }
+  return out;
+}
+
 /** Index of "10.a.b.c" (or "10.a.b.c:6346"); −1 when the text is not a simulated address. */
 export function simIndexOf(address: string): number {
   const n = address.length;

@@ -5,7 +5,7 @@
 export { Scheduler, type EventHandler } from './scheduler.js';
 export { SimClock, NodeClock, EV_TIMER } from './sim-clock.js';
 export { EV_CALL, EV_DELIVER, EV_PEER_DOWN, EV_PEER_UP } from './events.js';
-export { SIM_PORT, MAX_SIM_NODES, simAddress, simIp, simIndexOf } from './address.js';
+export { SIM_PORT, MAX_SIM_NODES, simAddress, simIp, simIndexOf, simServentId } from './address.js';
 export * from './latency.js';
 export {
   SimNetwork,
@@ -25,6 +25,7 @@ export type {
   SimParams,
 } from './backend.js';
 export { backends } from './backends/index.js';
+export { floodBackend, treeMessages, FLOOD_PARAM_KEYS } from './backends/flood.js';
 export * from './topology.js';
 export { Zipf } from './zipf.js';
 export {

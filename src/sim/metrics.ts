@@ -84,10 +84,11 @@ export function collectMetrics<M>(sim: Simulation<M>): RunMetrics {
   const lookups = t.finished;
   const per = (x: number): number => (lookups === 0 ? 0 : x / lookups);
   const keyed = sim.backend.lookupKey !== undefined;
-  const state = summarize(sim.stateBytes());
+  const rs = sim.routerStats();
+  const state = summarize(rs.stateBytes);
   const nodeSec = sim.nodeSeconds();
   const extra: Record<string, number> = {};
-  for (const [k, v] of [...sim.extraCounters()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+  for (const [k, v] of [...rs.extra].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     extra[k] = v;
   }
   const topo = c.topology;

@@ -12,7 +12,7 @@
  * Delays and losses come from a `DeliveryModel`. The network counts messages and bytes
  * per node and network-wide; bytes come from the back-end's `sizeOf`.
  */
-import type { PeerId, Transport, TransportHandler } from '../routing/types.js';
+import type { PeerId, PeerInfo, Transport, TransportHandler } from '../routing/types.js';
 import { MAX_SIM_NODES, SIM_PORT, simAddress, simIndexOf, simIp } from './address.js';
 import { EV_DELIVER, EV_PEER_DOWN, EV_PEER_UP } from './events.js';
 import type { DeliveryModel } from './latency.js';
@@ -98,6 +98,7 @@ export class SimNetwork<M> {
   private recvMsgs: Float64Array = new Float64Array(0);
   private readonly handlers: (TransportHandler<M> | undefined)[] = [];
   private readonly addresses: (string | undefined)[] = [];
+  private readonly peerInfos: (PeerInfo | undefined)[] = [];
   /** link mode: neighbours of each node and, in parallel, the last delivery time per link */
   private readonly adj: number[][] = [];
   private readonly lastAt: number[][] = [];
@@ -315,8 +316,17 @@ export class SimNetwork<M> {
     h.message(this.address(from), msg);
   }
 
-  private peerInfo(index: number): { id: PeerId; address: { ip: string; port: number } } {
-    return { id: this.address(index), address: { ip: simIp(index), port: SIM_PORT } };
+  /** One shared, frozen PeerInfo per node (a router may keep it for the link's life). */
+  private peerInfo(index: number): PeerInfo {
+    let p = this.peerInfos[index];
+    if (p === undefined) {
+      p = Object.freeze({
+        id: this.address(index),
+        address: Object.freeze({ ip: simIp(index), port: SIM_PORT }),
+      });
+      this.peerInfos[index] = p;
+    }
+    return p;
   }
 
   private addHalf(a: number, b: number): void {

@@ -201,21 +201,22 @@ export class Simulation<M> {
     return ms / 1000;
   }
 
-  /** Back-end counters summed over every node that ever ran (dead ones as of their death). */
-  extraCounters(): Map<string, number> {
-    const sum = new Map(this.deadExtra);
+  /**
+   * One pass over the live routers' `stats()`: their stateBytes, and the back-end
+   * counters summed over every node that ever ran (dead ones as of their death).
+   */
+  routerStats(): { stateBytes: Float64Array; extra: Map<string, number> } {
+    const extra = new Map(this.deadExtra);
+    const state = new Float64Array(this.network.liveNodes());
+    let n = 0;
     for (const r of this.routers) {
       if (r === undefined) continue;
-      for (const [k, v] of Object.entries(r.stats().extra ?? {})) sum.set(k, (sum.get(k) ?? 0) + v);
+      const st = r.stats();
+      state[n++] = st.stateBytes;
+      const e = st.extra;
+      if (e !== undefined) for (const k in e) extra.set(k, (extra.get(k) ?? 0) + (e[k] as number));
     }
-    return sum;
-  }
-
-  /** stateBytes of every live router. */
-  stateBytes(): number[] {
-    const out: number[] = [];
-    for (const r of this.routers) if (r !== undefined) out.push(r.stats().stateBytes);
-    return out;
+    return { stateBytes: state.subarray(0, n), extra };
   }
 
   /** A node joins (churn): it gets files, links (link mode) or contacts (addressed mode). */
@@ -320,9 +321,9 @@ export class Simulation<M> {
   private remove(index: number, graceful: boolean): void {
     const r = this.routers[index];
     if (r !== undefined) {
-      for (const [k, v] of Object.entries(r.stats().extra ?? {})) {
-        this.deadExtra.set(k, (this.deadExtra.get(k) ?? 0) + v);
-      }
+      const e = r.stats().extra;
+      if (e !== undefined)
+        for (const k in e) this.deadExtra.set(k, (this.deadExtra.get(k) ?? 0) + (e[k] as number));
     }
     this.routers[index] = undefined;
     this.deadNodeMs += this.scheduler.now() - (this.born[index] as number);

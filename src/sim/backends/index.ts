@@ -3,5 +3,10 @@
  * one entry here (its adapter lives next to this file).
  */
 import type { AnySimBackend } from '../backend.js';
+import { chordBackend } from './chord.js';
+import { floodBackend } from './flood.js';
 
-export const backends: Readonly<Record<string, AnySimBackend>> = Object.freeze({});
+export const backends: Readonly<Record<string, AnySimBackend>> = Object.freeze({
+  flood: floodBackend,
+  chord: chordBackend,
+});
