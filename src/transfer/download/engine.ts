@@ -358,6 +358,7 @@ class DownloadEngine implements Download {
         try {
           await this.fetchAssignment(e, a);
           e.failures = 0;
+          e.connectFailures = 0;
         } catch (err) {
           // an end-game loser is stopped by us: it simply takes the next plan
           const raceLost =
@@ -425,8 +426,13 @@ class DownloadEngine implements Download {
           return;
         }
         e.failures++;
-        if (e.failures >= this.limits.maxSourceFailures) e.status = 'dropped';
-        else e.backOff(this.opts.clock.now(), this.limits, v.delayMs);
+        e.connectFailures = v.connect ? e.connectFailures + 1 : 0;
+        if (
+          e.failures >= this.limits.maxSourceFailures ||
+          e.connectFailures >= this.limits.maxConnectFailures
+        ) {
+          e.status = 'dropped';
+        } else e.backOff(this.opts.clock.now(), this.limits, v.delayMs);
         return;
     }
   }

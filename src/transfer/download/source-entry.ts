@@ -54,6 +54,8 @@ export class SourceEntry {
   status: SourceStatus = 'idle';
   /** consecutive failures; reset by a successful request */
   failures = 0;
+  /** consecutive failed connection attempts */
+  connectFailures = 0;
   /** clock time before which the source is not tried again */
   retryAt = 0;
   /** bytes/s, exponentially weighted over requests */

@@ -125,6 +125,8 @@ export interface DownloadLimits {
   maxRetryAfterMs: number;
   /** consecutive failures after which a source is dropped */
   maxSourceFailures: number;
+  /** consecutive failed connects (refused, timed out) after which a source is dropped */
+  maxConnectFailures: number;
   /** sources remembered per download (addSources past it is ignored) */
   maxKnownSources: number;
   /** state checkpoint after this many new bytes … */
@@ -154,6 +156,7 @@ export const DOWNLOAD_DEFAULTS: DownloadLimits = {
   busyRetryMs: 60_000,
   maxRetryAfterMs: 60 * 60_000,
   maxSourceFailures: 6,
+  maxConnectFailures: 3,
   maxKnownSources: 256,
   checkpointBytes: 4 * 1024 * 1024,
   checkpointMs: 2_000,
