@@ -34,8 +34,9 @@ export function readExtensionArea(
   while (p < end) {
     const first = buf[p] as number;
     if (first === GGEP_MAGIC) return new DecodedGgep(buf, p, end, ctx, urns);
-    let q = buf.indexOf(EXT_SEPARATOR, p);
-    if (q < 0 || q > end) q = end;
+    // scan only up to `end`: Buffer#indexOf would run on into the following results
+    let q = p;
+    while (q < end && buf[q] !== EXT_SEPARATOR) q++;
     if (first === LOWER_U || first === UPPER_U) {
       let e = q;
       while (e > p && buf[e - 1] === NUL) e--;

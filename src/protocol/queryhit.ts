@@ -190,7 +190,12 @@ function writeResult(w: WireWriter, res: QueryHitResult): void {
   if (res.extensions !== undefined) {
     if (res.extensions.includes(NUL)) throw encodeError('result extension data contains NUL');
     w.bytes(res.extensions);
-  } else writeExtensionArea(w, res.urns, res.ggep);
+  } else {
+    const start = w.pos;
+    writeExtensionArea(w, res.urns, res.ggep);
+    // a decoded GGEP block is written back as it came; one from outside a result may hold 0x00
+    if (w.buf.subarray(start, w.pos).includes(NUL)) throw encodeError('result extension data contains NUL');
+  }
   w.u8(NUL);
 }
 

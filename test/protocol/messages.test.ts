@@ -487,4 +487,24 @@ describe('encoding a message the wire cannot carry', () => {
     const e = errorOf(() => encodeMessage(m));
     expect(e.code).toBe(CodecError.ENCODE_INVALID);
   });
+
+  it('a decoded Pong GGEP block (holding 0x00, no COBS) moved into a QueryHit result', () => {
+    const pong = as(
+      decodeMessage(
+        frame(0x01, new Bytes().u16le(1).ip('1.2.3.4').u32le(0).u32le(0).hex('c3 81 41 42 00 01')),
+      ),
+      'pong',
+    );
+    const hit: QueryHit = {
+      ...base,
+      type: 'queryhit',
+      port: 1,
+      ip: '1.2.3.4',
+      speed: 0,
+      results: [{ index: 1, size: 1, name: 'a', urns: [], ...(pong.ggep ? { ggep: pong.ggep } : {}) }],
+      vendor: null,
+      serventId: SID,
+    };
+    expect(errorOf(() => encodeMessage(hit)).code).toBe(CodecError.ENCODE_INVALID);
+  });
 });
