@@ -81,11 +81,17 @@ function messageArb(bits: number): fc.Arbitrary<ChordMessage> {
   const refs = (max: number) => fc.array(refArb(bits), { maxLength: max });
   return fc.oneof(
     fc
-      .record({ e: env, key: id, exclude: fc.array(id, { maxLength: ChordLimits.MAX_EXCLUDE }) })
+      .record({
+        e: env,
+        bg: fc.boolean(),
+        key: id,
+        exclude: fc.array(id, { maxLength: ChordLimits.MAX_EXCLUDE }),
+      })
       .map(({ e, ...r }) => ({ type: 'find' as const, ...e, ...r })),
     fc
       .record({
         e: env,
+        bg: fc.boolean(),
         done: fc.boolean(),
         hops: fc.nat(255),
         timeouts: fc.nat(255),
@@ -95,6 +101,7 @@ function messageArb(bits: number): fc.Arbitrary<ChordMessage> {
     fc
       .record({
         e: env,
+        bg: fc.boolean(),
         key: id,
         addr: addrArb,
         vn: fc.nat(255),
@@ -103,7 +110,7 @@ function messageArb(bits: number): fc.Arbitrary<ChordMessage> {
         timeouts: fc.nat(255),
       })
       .map(({ e, addr, vn, ...r }) => ({ type: 'rfind' as const, ...e, ...r, origin: { addr, vn } })),
-    env.map((e) => ({ type: 'rfind-ack' as const, ...e })),
+    fc.record({ e: env, bg: fc.boolean() }).map(({ e, bg }) => ({ type: 'rfind-ack' as const, ...e, bg })),
     env.map((e) => ({ type: 'get-neighbours' as const, ...e })),
     env.map((e) => ({ type: 'notify' as const, ...e })),
     env.map((e) => ({ type: 'ping' as const, ...e })),
@@ -254,12 +261,12 @@ describe('chord codec', () => {
 
   it('caps on counts: refs, excluded ids, pointers, words', () => {
     const found = encodeChordMessage(
-      { type: 'found', ...ENV, done: false, hops: 0, timeouts: 0, refs: [REF] },
+      { type: 'found', ...ENV, bg: false, done: false, hops: 0, timeouts: 0, refs: [REF] },
       opts,
     );
     found[HEADER_SIZE + 3] = ChordLimits.MAX_REFS + 1;
     expect(codeOf(() => decodeChordMessage(found, opts))).toBe(ChordCodecError.TOO_MANY_REFS);
-    const find = encodeChordMessage({ type: 'find', ...ENV, key: ID0, exclude: [] }, opts);
+    const find = encodeChordMessage({ type: 'find', ...ENV, bg: false, key: ID0, exclude: [] }, opts);
     find[HEADER_SIZE + 20] = ChordLimits.MAX_EXCLUDE + 1;
     expect(codeOf(() => decodeChordMessage(find, opts))).toBe(ChordCodecError.TOO_MANY_EXCLUDED);
     const store = encodeChordMessage({ type: 'store', ...ENV, replicate: false, items: [] }, opts);
@@ -281,6 +288,7 @@ describe('chord codec', () => {
           {
             type: 'found',
             ...ENV,
+            bg: false,
             done: false,
             hops: 0,
             timeouts: 0,

@@ -93,7 +93,9 @@ describe('datagram transport (127.0.0.1)', () => {
       maxDatagram: 40,
     });
     open.push(small);
-    expect(small.send(a.localId, { type: 'find', ...ENV, key: ENV.srcId, exclude: [] })).toBe(false);
+    expect(small.send(a.localId, { type: 'find', ...ENV, bg: false, key: ENV.srcId, exclude: [] })).toBe(
+      false,
+    );
     expect(a.stats().refused).toBe(6);
     expect(small.stats().refused).toBe(1);
   });

@@ -33,7 +33,7 @@ function searchNow(
 
 function stableNet(
   n: number,
-  init: ConstructorParameters<typeof ChordTestNet>[0]['init'] = {},
+  init: NonNullable<ConstructorParameters<typeof ChordTestNet>[0]>['init'] = {},
   wire = true,
 ): ChordTestNet {
   const net = new ChordTestNet({

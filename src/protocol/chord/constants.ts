@@ -10,15 +10,16 @@ export const MAGIC_0 = 0x43;
 export const MAGIC_1 = 0x48;
 export const VERSION = 1;
 
-/** header: magic(2) version(1) type(1) idBits(1) srcVn(1) dstVn(1) reserved(1) rid(4) srcId(20) */
+/** header: magic(2) version(1) type(1) idBits(1) srcVn(1) dstVn(1) flags(1) rid(4) srcId(20) */
 export const HEADER_SIZE = 32;
 export const OFF_VERSION = 2;
 export const OFF_TYPE = 3;
 export const OFF_ID_BITS = 4;
 export const OFF_SRC_VN = 5;
 export const OFF_DST_VN = 6;
-/** reserved, written 0, ignored on receipt (room for a later version's flags) */
-export const OFF_RESERVED = 7;
+/** flags: bit 0 = background lookup traffic (FIND, FOUND, RFIND, RFIND_ACK); other bits reserved, written 0, ignored */
+export const OFF_FLAGS = 7;
+export const FLAG_BG = 0x01;
 export const OFF_RID = 8;
 export const OFF_SRC_ID = 12;
 

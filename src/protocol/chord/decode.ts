@@ -12,6 +12,8 @@ import {
   MAGIC_1,
   MAX_ID_BITS,
   OFF_DST_VN,
+  OFF_FLAGS,
+  FLAG_BG,
   OFF_ID_BITS,
   OFF_RID,
   OFF_SRC_ID,
@@ -86,6 +88,7 @@ export function decodeChordMessage(buf: Buffer, opts: ChordCodecOptions): ChordM
     dstVn: buf[OFF_DST_VN] as number,
   };
   const type = buf[OFF_TYPE] as number;
+  const bg = ((buf[OFF_FLAGS] as number) & FLAG_BG) !== 0;
   let m: ChordMessage;
   switch (type) {
     case ChordType.FIND: {
@@ -93,14 +96,14 @@ export function decodeChordMessage(buf: Buffer, opts: ChordCodecOptions): ChordM
       const n = r.count(ChordLimits.MAX_EXCLUDE, ChordCodecError.TOO_MANY_EXCLUDED, 'exclude');
       const exclude: string[] = [];
       for (let i = 0; i < n; i++) exclude.push(r.id('exclude'));
-      m = { type: 'find', ...env, key, exclude };
+      m = { type: 'find', ...env, bg, key, exclude };
       break;
     }
     case ChordType.FOUND: {
       const done = r.bool('done');
       const hops = r.u8('hops');
       const timeouts = r.u8('timeouts');
-      m = { type: 'found', ...env, done, hops, timeouts, refs: refs(r, 'refs') };
+      m = { type: 'found', ...env, bg, done, hops, timeouts, refs: refs(r, 'refs') };
       break;
     }
     case ChordType.RFIND: {
@@ -110,11 +113,11 @@ export function decodeChordMessage(buf: Buffer, opts: ChordCodecOptions): ChordM
       const originRid = r.u32('originRid');
       const hops = r.u8('hops');
       const timeouts = r.u8('timeouts');
-      m = { type: 'rfind', ...env, key, origin: { addr, vn }, originRid, hops, timeouts };
+      m = { type: 'rfind', ...env, bg, key, origin: { addr, vn }, originRid, hops, timeouts };
       break;
     }
     case ChordType.RFIND_ACK:
-      m = { type: 'rfind-ack', ...env };
+      m = { type: 'rfind-ack', ...env, bg };
       break;
     case ChordType.GET_NEIGHBOURS:
       m = { type: 'get-neighbours', ...env };

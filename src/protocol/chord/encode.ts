@@ -16,7 +16,8 @@ import {
   MAX_ID_BITS,
   OFF_DST_VN,
   OFF_ID_BITS,
-  OFF_RESERVED,
+  OFF_FLAGS,
+  FLAG_BG,
   OFF_RID,
   OFF_SRC_ID,
   OFF_SRC_VN,
@@ -240,7 +241,7 @@ export function encodeChordMessage(m: ChordMessage, opts: ChordCodecOptions): Bu
   w.u8(m.srcVn, 'srcVn');
   w.pos = OFF_DST_VN;
   w.u8(m.dstVn, 'dstVn');
-  b[OFF_RESERVED] = 0;
+  b[OFF_FLAGS] = 'bg' in m && m.bg ? FLAG_BG : 0;
   w.pos = OFF_RID;
   w.u32(m.rid, 'rid');
   w.pos = OFF_SRC_ID;

@@ -37,6 +37,15 @@ export interface ChordItem {
   readonly pointer: ChordPointer;
 }
 
+/**
+ * Lookup traffic carries its purpose (header flags bit 0): `bg` = maintenance or
+ * publication (fix_fingers, join, STORE lookups), clear = a user's search. Receivers copy
+ * it into their replies and forwards; it only serves accounting.
+ */
+export interface LookupPurpose {
+  readonly bg: boolean;
+}
+
 /** Fields of the 32-byte header every message carries. */
 export interface ChordEnvelope {
   /** request id (u32); 0 on one-way messages; a reply echoes its request's */
@@ -53,7 +62,7 @@ export interface ChordEnvelope {
  * asker found dead among this node's earlier candidates (skipped, not removed: a peer's
  * word is not proof of death).
  */
-export interface FindMsg extends ChordEnvelope {
+export interface FindMsg extends ChordEnvelope, LookupPurpose {
   readonly type: 'find';
   readonly key: string;
   readonly exclude: readonly string[];
@@ -64,7 +73,7 @@ export interface FindMsg extends ChordEnvelope {
  * successors (replica holders). Otherwise `refs` = closest preceding nodes, best first.
  * `hops`/`timeouts` are the recursive path's counters (0 for iterative steps).
  */
-export interface FoundMsg extends ChordEnvelope {
+export interface FoundMsg extends ChordEnvelope, LookupPurpose {
   readonly type: 'found';
   readonly done: boolean;
   readonly hops: number;
@@ -73,7 +82,7 @@ export interface FoundMsg extends ChordEnvelope {
 }
 
 /** Recursive lookup: forwarded hop by hop (each hop acked by RFIND_ACK); the node that knows the owner sends FOUND to `origin` with `originRid`. */
-export interface RFindMsg extends ChordEnvelope {
+export interface RFindMsg extends ChordEnvelope, LookupPurpose {
   readonly type: 'rfind';
   readonly key: string;
   /** who started the lookup (its id field is unused on the wire: zero) */
@@ -83,7 +92,7 @@ export interface RFindMsg extends ChordEnvelope {
   readonly timeouts: number;
 }
 
-export interface RFindAckMsg extends ChordEnvelope {
+export interface RFindAckMsg extends ChordEnvelope, LookupPurpose {
   readonly type: 'rfind-ack';
 }
 

@@ -26,6 +26,7 @@ export const CHORD_DEFAULTS = {
   searchTimeoutMs: 15_000,
   maxFetchPages: 8,
   includeOwnFiles: false,
+  indexUrns: true,
 } as const;
 
 /** the most virtual nodes one router may host (the wire allows 256) */
@@ -93,5 +94,6 @@ export function resolveChordConfig(init: ChordInit): ChordConfig {
     searchTimeoutMs: int('searchTimeoutMs', init.searchTimeoutMs ?? d.searchTimeoutMs, 1, 3_600_000),
     maxFetchPages: int('maxFetchPages', init.maxFetchPages ?? d.maxFetchPages, 1, 4096),
     includeOwnFiles: init.includeOwnFiles ?? d.includeOwnFiles,
+    indexUrns: init.indexUrns ?? d.indexUrns,
   };
 }

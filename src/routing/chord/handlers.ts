@@ -34,6 +34,7 @@ const handlers: HandlerTable = {
     node.send(from, {
       type: 'found',
       ...node.envelope(v, { vn: msg.srcVn }, msg.rid),
+      bg: msg.bg,
       done: step.done,
       hops: 0,
       timeouts: 0,
@@ -42,13 +43,14 @@ const handlers: HandlerTable = {
   },
 
   rfind(node, v, from, msg) {
-    node.send(from, { type: 'rfind-ack', ...node.envelope(v, { vn: msg.srcVn }, msg.rid) });
+    node.send(from, { type: 'rfind-ack', ...node.envelope(v, { vn: msg.srcVn }, msg.rid), bg: msg.bg });
     const hops = Math.min(msg.hops + 1, ChordLimits.MAX_HOPS);
     const step = localStep(node, v, msg.key);
     if (step.done) {
       node.send(msg.origin.addr, {
         type: 'found',
         ...node.envelope(v, { vn: msg.origin.vn }, msg.originRid),
+        bg: msg.bg,
         done: true,
         hops,
         timeouts: msg.timeouts,
@@ -57,7 +59,7 @@ const handlers: HandlerTable = {
       return;
     }
     // a dead end (every candidate silent) is left to the origin's lookup timeout
-    forwardRecursive(node, v, msg.key, step.refs, msg.origin, msg.originRid, hops, msg.timeouts, () => {});
+    forwardRecursive(node, v, msg, step.refs, hops, msg.timeouts, () => {});
   },
 
   'get-neighbours'(node, v, from, msg) {

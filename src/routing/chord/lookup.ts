@@ -64,6 +64,12 @@ interface Level {
 
 const NONE: readonly string[] = [];
 
+function bump(hist: number[], k: number): void {
+  const b = Math.min(k, HOPS_BUCKETS - 1);
+  while (hist.length <= b) hist.push(0);
+  hist[b] = (hist[b] as number) + 1;
+}
+
 class Lookup implements LookupHandle {
   private hops = 0;
   private timeouts = 0;
@@ -158,7 +164,13 @@ class Lookup implements LookupHandle {
     this.rid = node.request(
       c,
       node.cfg.rpcTimeoutMs,
-      (rid) => ({ type: 'find', ...node.envelope(this.v, c, rid), key: this.key, exclude }),
+      (rid) => ({
+        type: 'find',
+        ...node.envelope(this.v, c, rid),
+        bg: !this.flags.count,
+        key: this.key,
+        exclude,
+      }),
       (reply) => {
         this.rid = 0;
         if (this.finished) return;
@@ -209,10 +221,8 @@ class Lookup implements LookupHandle {
     forwardRecursive(
       node,
       this.v,
-      this.key,
+      { key: this.key, origin: { addr: node.local, vn: this.v.self.vn }, originRid, bg: !this.flags.count },
       first,
-      { addr: node.local, vn: this.v.self.vn },
-      originRid,
       0,
       0,
       (t) => {
@@ -262,9 +272,8 @@ class Lookup implements LookupHandle {
       if (ok) {
         c.lookupsOk++;
         c.lookupHops += this.hops;
-        const b = Math.min(this.hops, HOPS_BUCKETS - 1);
-        while (c.hops.length <= b) c.hops.push(0);
-        c.hops[b] = (c.hops[b] as number) + 1;
+        bump(c.hops, this.hops);
+        bump(c.timeouts, this.timeouts);
       } else c.lookupsFailed++;
       c.lookupTimeouts += this.timeouts;
     }
@@ -298,10 +307,13 @@ export function startLookup(
 export function forwardRecursive(
   node: ChordNode,
   v: VNode,
-  key: string,
+  route: {
+    readonly key: string;
+    readonly origin: { addr: string; vn: number };
+    readonly originRid: number;
+    readonly bg: boolean;
+  },
   candidates: NodeRef[],
-  origin: { addr: string; vn: number },
-  originRid: number,
   hops: number,
   timeouts: number,
   onFail: (timeouts: number) => void,
@@ -314,11 +326,20 @@ export function forwardRecursive(
   node.request(
     c,
     node.cfg.rpcTimeoutMs,
-    (rid) => ({ type: 'rfind', ...node.envelope(v, c, rid), key, origin, originRid, hops, timeouts }),
+    (rid) => ({
+      type: 'rfind',
+      ...node.envelope(v, c, rid),
+      bg: route.bg,
+      key: route.key,
+      origin: route.origin,
+      originRid: route.originRid,
+      hops,
+      timeouts,
+    }),
     (ack) => {
       if (ack !== undefined) return;
       node.forget(c.id);
-      forwardRecursive(node, v, key, candidates, origin, originRid, hops, timeouts + 1, onFail);
+      forwardRecursive(node, v, route, candidates, hops, timeouts + 1, onFail);
     },
   );
 }

@@ -58,6 +58,8 @@ export class ChordCounters {
   lookupTimeouts = 0;
   /** lookups that needed k hops, k < HOPS_BUCKETS − 1; the last bucket collects the rest */
   hops: number[] = [];
+  /** lookups that met k timeouts, same bucketing */
+  timeouts: number[] = [];
   searches = 0;
   stores = 0;
   storeFailures = 0;
@@ -110,6 +112,10 @@ export class ChordNode implements ChordRouter {
     this.publisher = new Publisher(this);
   }
 
+  get holder(): ChordInit['holder'] {
+    return this.cfg.holder;
+  }
+
   get vnodes(): readonly NodeRef[] {
     return this.vn.map((v) => v.self);
   }
@@ -125,7 +131,10 @@ export class ChordNode implements ChordRouter {
     this.running = true;
     this.transport.setHandler({ message: (from, msg) => this.receive(from, msg) });
     const boot = this.cfg.bootstrap;
-    if (boot === undefined || boot === this.local || this.vn.every((v) => v.joined)) createRing(this);
+    // positions already placed by installStable keep their state
+    if (this.vn.every((v) => v.joined)) {
+      // nothing to build
+    } else if (boot === undefined || boot === this.local) createRing(this);
     else for (const v of this.vn) if (!v.joined) joinRing(this, v, boot);
     for (const v of this.vn) startMaintenance(this, v);
     this.scheduleSweep();
@@ -309,9 +318,12 @@ export class ChordNode implements ChordRouter {
       dropped: c.dropped,
       routingRefs: refs,
     };
-    c.hops.forEach((n, k) => {
-      if (n > 0) extra[k === HOPS_BUCKETS - 1 ? `hops_${k}plus` : `hops_${k}`] = n;
-    });
+    const hist = (name: string, counts: readonly number[]): void =>
+      counts.forEach((n, k) => {
+        if (n > 0) extra[k === HOPS_BUCKETS - 1 ? `${name}_${k}plus` : `${name}_${k}`] = n;
+      });
+    hist('hops', c.hops);
+    hist('timeouts', c.timeouts);
     return {
       messagesSent: c.messagesSent,
       messagesReceived: c.messagesReceived,

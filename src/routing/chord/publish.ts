@@ -58,7 +58,7 @@ export class Publisher {
         serventId: h.serventId,
       };
       const keys = new Set(f.keywords);
-      if (urn !== undefined) keys.add(urn);
+      if (urn !== undefined && this.node.cfg.indexUrns) keys.add(urn);
       for (const k of keys) {
         const list = next.get(k);
         if (list === undefined) next.set(k, [p]);

@@ -133,7 +133,8 @@ export class PointerStore {
     for (const [key, m] of this.byKey) {
       if (!betweenRight(key, a, b)) continue;
       for (const e of m.values()) {
-        if (e.expiresAt > now) out.push({ key, pointer: { ...e.pointer, ttlMs: remaining(e.expiresAt, now) } });
+        if (e.expiresAt > now)
+          out.push({ key, pointer: { ...e.pointer, ttlMs: remaining(e.expiresAt, now) } });
       }
     }
     return out;

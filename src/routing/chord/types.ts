@@ -61,6 +61,8 @@ export interface ChordInit {
   readonly searchTimeoutMs?: number;
   /** pages fetched from one owner per search (default 8 pages of ≤ 16 pointers) */
   readonly maxFetchPages?: number;
+  /** also file each pointer under its urn:sha1 (default true) */
+  readonly indexUrns?: boolean;
   /** report our own files in our searches (default false) */
   readonly includeOwnFiles?: boolean;
 }
@@ -108,6 +110,8 @@ export interface ChordVNodeSnapshot {
 export interface ChordRouter extends Router {
   readonly kind: 'chord';
   readonly space: IdSpace;
+  /** what our published pointers name as the holder */
+  readonly holder: ChordInit['holder'];
   /** our ring positions */
   readonly vnodes: readonly NodeRef[];
   /** key id of a keyword or urn string */

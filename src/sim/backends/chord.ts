@@ -13,7 +13,7 @@
  * publication and replication are 'background' (the header's bg flag says which).
  */
 import { ScenarioError } from '../check.js';
-import { simAddress } from '../address.js';
+import { simAddress, simServentId } from '../address.js';
 import { chordMessageSize } from '../../protocol/chord/encode.js';
 import type { ChordMessage, NodeRef } from '../../protocol/chord/messages.js';
 import { createChordRouter, CHORD_DEFAULTS } from '../../routing/chord/index.js';
@@ -75,7 +75,11 @@ function validateChordParams(params: SimParams): void {
     const known = (CHORD_DEFAULTS as Record<string, unknown>)[k];
     const expected = typeof known === 'boolean' ? 'boolean' : 'number';
     if (typeof v !== expected || (typeof v === 'number' && (!Number.isInteger(v) || v < 0))) {
-      throw new ScenarioError('SIM_SCENARIO_FIELD', path, `must be ${expected === 'number' ? 'an integer ≥ 0' : 'a boolean'}`);
+      throw new ScenarioError(
+        'SIM_SCENARIO_FIELD',
+        path,
+        `must be ${expected === 'number' ? 'an integer ≥ 0' : 'a boolean'}`,
+      );
     }
   }
 }
@@ -84,10 +88,6 @@ function initOverrides(params: SimParams): Partial<ChordInit> {
   const out: Record<string, unknown> = {};
   for (const k of CHORD_PARAM_KEYS) if (params[k] !== undefined) out[k] = params[k];
   return out as Partial<ChordInit>;
-}
-
-function serventIdHex(bytes: Buffer): string {
-  return bytes.toString('hex');
 }
 
 /**
@@ -99,10 +99,17 @@ function chordReference(p: ReferencePoint): readonly ReferenceValue[] {
   const vn = typeof p.params['virtualNodes'] === 'number' ? p.params['virtualNodes'] : 1;
   const n = p.nodes * vn;
   if (n < 2) return [];
-  const r = typeof p.params['successors'] === 'number' ? p.params['successors'] : 2 * Math.ceil(Math.log2(1024));
+  const r =
+    typeof p.params['successors'] === 'number' ? p.params['successors'] : 2 * Math.ceil(Math.log2(1024));
   const half = 0.5 * Math.log2(n);
   if (r <= 1) return [{ label: '½·log2 N', metric: 'hops.mean', value: half }];
-  return [{ label: '½·log2 N − ½·log2 r + 1', metric: 'hops.mean', value: Math.max(1, half - 0.5 * Math.log2(r) + 1) }];
+  return [
+    {
+      label: '½·log2 N − ½·log2 r + 1',
+      metric: 'hops.mean',
+      value: Math.max(1, half - 0.5 * Math.log2(r) + 1),
+    },
+  ];
 }
 
 /** Every ring position of the given routers, sorted by identifier. */
@@ -139,7 +146,7 @@ export const chordBackend: SimBackend<ChordMessage> = {
     return createChordRouter(components, {
       expectedNodes: CHORD_DEFAULTS.expectedNodes,
       ...initOverrides(ctx.params),
-      holder: { ip: ctx.ip, port: ctx.port, serventId: serventIdHex(ctx.rng.bytes(16)) },
+      holder: { ip: ctx.ip, port: ctx.port, serventId: simServentId(ctx.index).toString('hex') },
       bootstrap: boot,
     });
   },
