@@ -1,4 +1,4 @@
-/** The routing layer: the Router seam, the shared seen-cache and the back-ends. */
+/** The routing layer: the Router seam, the shared seen-cache and the back-ends (flood, chord). */
 export * from './types.js';
 export { searchIterable } from './search-iterable.js';
 export {
@@ -11,3 +11,4 @@ export {
   type SeenCacheOptions,
 } from './seen-cache.js';
 export * from './flood/index.js';
+export * from './chord/index.js';

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Push } from '../../src/protocol/messages.js';
 import type { FloodRouter } from '../../src/routing/flood/index.js';
@@ -75,6 +76,39 @@ describe('flooding reaches exactly the nodes within TTL, once each', () => {
       await net.close();
     });
   }
+});
+
+describe('flooding on random topologies (property)', () => {
+  it('handles a query exactly at the nodes within TTL hops, once each', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 40 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 1000 }),
+        async (size, extraEdges, ttl, seed) => {
+          const net = await createFloodNet({ size, seed, extraEdges, wire: false });
+          await search(net, 0, 'anything at all', ttl);
+          const d = distances(net, 0);
+          for (let i = 1; i < size; i++) {
+            expect(extra(net.router(i), 'queriesHandled')).toBe((d[i] as number) <= ttl ? 1 : 0);
+          }
+        },
+      ),
+      { seed: 424242, numRuns: 40 },
+    );
+  });
+
+  it('is deterministic: same seed, same counters everywhere', async () => {
+    const run = async (): Promise<unknown[]> => {
+      const net = await createFloodNet({ size: 20, seed: 99, extraEdges: 8 });
+      net.router(7).publish([FILE]);
+      net.router(0).ping();
+      await search(net, 3, 'rare field', 5);
+      return net.routers.map((r) => r.stats());
+    };
+    expect(await run()).toEqual(await run());
+  });
 });
 
 describe('hits come back along the reverse path', () => {

@@ -138,6 +138,7 @@ class FloodRouterImpl implements FloodRouter, TransportHandler<Message> {
     const link = this.links?.get(id);
     if (link === undefined) return;
     this.links?.delete(id);
+    if (this.links?.size === 0) this.links = undefined;
     if (link.weAreLeaf) this.leafLinks--;
   }
 

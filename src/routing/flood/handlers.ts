@@ -61,9 +61,8 @@ export function handlePing(r: FloodRouterImpl, link: Link, msg: Ping): void {
 function answerPing(r: FloodRouterImpl, link: Link, ping: Ping): void {
   const ttl = replyTtl(r, ping.hops);
   const self = r.init.advertised();
-  const files = r.index?.files ?? [];
-  let bytes = 0;
-  for (const f of files) bytes += f.size;
+  const files = r.index?.size ?? 0;
+  const bytes = r.index?.totalBytes ?? 0;
   const own: Pong = {
     type: 'pong',
     guid: ping.guid,
@@ -71,7 +70,7 @@ function answerPing(r: FloodRouterImpl, link: Link, ping: Ping): void {
     hops: 0,
     port: self.port,
     ip: self.ip,
-    files: files.length,
+    files,
     kbytes: markedKbytes(Math.min(0xffffffff, Math.floor(bytes / 1024)), !r.leafMode),
   };
   if (r.send(link.info.id, own)) r.c.pingsAnswered++;

@@ -33,7 +33,12 @@ export interface FloodInit {
   readonly maxTtl?: number;
   /** TTL of the Queries we originate (default 4: what the deployed network uses) */
   readonly defaultTtl?: number;
-  /** relay Pings to every other link, classic 0.4 style (default true) */
+  /**
+   * Relay Pings with TTL > 1 to every other link, classic 0.4 style (default true: the
+   * flooding back-end models classic Gnutella, and the simulator's flood runs measure
+   * exactly that). Pings are answered from the pong cache either way; set false for the
+   * modern behaviour, where only the pong cache answers and nothing is relayed.
+   */
   readonly floodPings?: boolean;
   /** TTL of the Pings `ping()` sends (default: defaultTtl) */
   readonly pingTtl?: number;

@@ -19,12 +19,15 @@ export class LocalIndex {
   private readonly byUrn = new Map<string, number[]>();
   private postings = 0;
   private nameBytes = 0;
+  /** sum of the file sizes, for our Pong's KB count */
+  readonly totalBytes: number = 0;
 
   constructor(files: readonly SharedFileInfo[]) {
     this.files = files.slice();
     for (let i = 0; i < this.files.length; i++) {
       const f = this.files[i] as SharedFileInfo;
       this.nameBytes += f.name.length;
+      this.totalBytes += f.size;
       for (const w of fileWords(f)) {
         let list = this.byWord.get(w);
         if (list === undefined) this.byWord.set(w, (list = []));
