@@ -55,6 +55,8 @@ export interface ConnectionManagerOptions {
   readonly deadAfterMs?: number;
   /** how often to top up connections (default 5 s) */
   readonly maintainEveryMs?: number;
+  /** inbound handshakes in progress at once (default 64); more are closed at once */
+  readonly maxHandshakes?: number;
   /** called with our address as a peer sees it (Remote-IP) */
   readonly onRemoteIp?: (ip: string) => void;
 }
@@ -93,6 +95,10 @@ function listenAddress(h: HandshakeHeaders): { ip: string; port: number } | unde
 
 export class ConnectionManager {
   private readonly conns = new Map<string, Connection>();
+  /** inbound handshakes in progress, oldest first */
+  private readonly handshaking = new Set<Duplex>();
+  /** half-open inbound handshakes closed to make room for newer ones */
+  refusedHandshakes = 0;
   private readonly dialing = new Set<string>();
   private nextId = 1;
   private timer: TimerHandle | undefined;
@@ -110,6 +116,7 @@ export class ConnectionManager {
       | 'leaf'
       | 'compress'
       | 'maintainEveryMs'
+      | 'maxHandshakes'
     >
   >;
 
@@ -124,6 +131,7 @@ export class ConnectionManager {
       leaf: opts.leaf ?? false,
       compress: opts.compress ?? true,
       maintainEveryMs: opts.maintainEveryMs ?? 5_000,
+      maxHandshakes: opts.maxHandshakes ?? 64,
     };
   }
 
@@ -152,6 +160,11 @@ export class ConnectionManager {
 
   get count(): number {
     return this.conns.size;
+  }
+
+  /** inbound handshakes not yet completed */
+  get handshakesInProgress(): number {
+    return this.handshaking.size;
   }
 
   /** Dials until `minPeers` connections are open (or attempts are under way). */
@@ -213,6 +226,19 @@ export class ConnectionManager {
   acceptInbound(socket: Duplex & { remoteAddress?: string; remotePort?: number }, peeked: Buffer): void {
     const ip = (socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, '');
     const port = socket.remotePort ?? 0;
+    if (!this.running) {
+      socket.destroy();
+      return;
+    }
+    if (this.handshaking.size >= this.o.maxHandshakes) {
+      // slowloris bound: the oldest half-open handshake makes room for the newcomer, so
+      // idle connections cannot pile up and cannot lock well-behaved peers out either
+      const oldest = this.handshaking.values().next().value as Duplex;
+      this.handshaking.delete(oldest);
+      this.refusedHandshakes++;
+      oldest.destroy();
+    }
+    this.handshaking.add(socket);
     const machine = new ServerHandshake({
       accept04: this.o.accept04,
       compressOutbound: this.o.compress,
@@ -223,6 +249,7 @@ export class ConnectionManager {
       timeoutMs: this.o.handshakeTimeoutMs,
       peeked,
     }).then((outcome) => {
+      this.handshaking.delete(socket);
       if (!outcome.ok) {
         this.opts.log.debug({ remote: ip, reason: outcome.failure.reason }, 'inbound handshake failed');
         // let a refusal reach the peer before closing
