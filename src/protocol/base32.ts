@@ -14,21 +14,43 @@ for (let i = 0; i < 32; i++) {
 
 const ALPHABET_BYTES = Buffer.from(ALPHABET, 'latin1');
 
-/** base32 of `bytes[start..end)`; written into one buffer, then one string (no concatenation). */
-export function base32Encode(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  const out = Buffer.allocUnsafe(Math.ceil(((end - start) * 8) / 5));
-  let o = 0;
+/**
+ * base32 of `bytes[start..end)`: 5 bytes → 8 characters at a time into one buffer, then one
+ * string (no per-character concatenation). `prefix` (Latin-1) is written in front.
+ */
+export function base32Encode(bytes: Uint8Array, start = 0, end = bytes.length, prefix = ''): string {
+  const n = end - start;
+  const out = Buffer.allocUnsafe(prefix.length + Math.ceil((n * 8) / 5));
+  const A = ALPHABET_BYTES;
+  let o = prefix.length === 0 ? 0 : out.write(prefix, 0, 'latin1');
+  let i = start;
+  for (; i + 5 <= end; i += 5) {
+    const b0 = bytes[i] as number;
+    const b1 = bytes[i + 1] as number;
+    const b2 = bytes[i + 2] as number;
+    const b3 = bytes[i + 3] as number;
+    const b4 = bytes[i + 4] as number;
+    out[o] = A[b0 >>> 3] as number;
+    out[o + 1] = A[((b0 & 7) << 2) | (b1 >>> 6)] as number;
+    out[o + 2] = A[(b1 >>> 1) & 31] as number;
+    out[o + 3] = A[((b1 & 1) << 4) | (b2 >>> 4)] as number;
+    out[o + 4] = A[((b2 & 15) << 1) | (b3 >>> 7)] as number;
+    out[o + 5] = A[(b3 >>> 2) & 31] as number;
+    out[o + 6] = A[((b3 & 3) << 3) | (b4 >>> 5)] as number;
+    out[o + 7] = A[b4 & 31] as number;
+    o += 8;
+  }
   let acc = 0;
   let bits = 0;
-  for (let i = start; i < end; i++) {
+  for (; i < end; i++) {
     acc = ((acc << 8) | (bytes[i] as number)) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out[o++] = ALPHABET_BYTES[(acc >>> bits) & 31] as number;
+      out[o++] = A[(acc >>> bits) & 31] as number;
     }
   }
-  if (bits > 0) out[o++] = ALPHABET_BYTES[(acc << (5 - bits)) & 31] as number;
+  if (bits > 0) out[o++] = A[(acc << (5 - bits)) & 31] as number;
   return out.toString('latin1', 0, o);
 }
 

@@ -25,7 +25,7 @@ import {
 import { cobsDecode, cobsEncode, cobsEncodedLength } from './cobs.js';
 import { CodecError, dropError, encodeError } from './error-codes.js';
 import type { CodecLimits } from './limits.js';
-import { canonicalSha1Urn, sha1UrnFromGgepH } from './urn.js';
+import { canonicalSha1Urn, sha1UrnOfH } from './urn.js';
 import { WireWriter } from './writer.js';
 
 /** What the GGEP reader needs from the descriptor being decoded. */
@@ -145,8 +145,14 @@ export class DecodedGgep implements GgepBlock {
           }
           if (urns !== undefined && idLen === 1) {
             const id = buf[idStart];
-            if (id === ID_H) addUrn(urns, sha1UrnFromGgepH(data ?? buf.subarray(p, p + len)), st, p);
-            else if (id === ID_U) {
+            if (id === ID_H) {
+              addUrn(
+                urns,
+                data !== undefined ? sha1UrnOfH(data, 0, data.length) : sha1UrnOfH(buf, p, p + len),
+                st,
+                p,
+              );
+            } else if (id === ID_U) {
               // `u` holds a URN without its "urn:" prefix, e.g. "sha1:…"
               const text = data !== undefined ? data.toString('latin1') : buf.toString('latin1', p, p + len);
               addUrn(urns, canonicalSha1Urn('urn:' + text), st, p);

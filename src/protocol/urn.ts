@@ -56,23 +56,36 @@ export function canonicalSha1Urn(s: string): string | undefined {
  */
 export function sha1UrnFromText(buf: Buffer, start: number, end: number): string | undefined {
   const n = end - start;
-  if (n !== SHA1_URN_PREFIX.length + SHA1_B32_LENGTH && n !== BITPRINT_PREFIX.length + 72) return undefined;
-  const s = buf.toString('latin1', start, end);
-  if (n === SHA1_URN_PREFIX.length + SHA1_B32_LENGTH && s.startsWith(SHA1_URN_PREFIX)) {
-    // fast path: already lower-case prefix; accept upper-case base32 as is
-    const b32 = s.slice(SHA1_URN_PREFIX.length);
-    if (!isBase32(b32)) return undefined;
-    return b32 === b32.toUpperCase() ? s : SHA1_URN_PREFIX + b32.toUpperCase();
+  if (n === SHA1_URN_LENGTH && isCanonicalSha1Urn(buf, start)) return buf.toString('latin1', start, end);
+  if (n !== SHA1_URN_LENGTH && n !== BITPRINT_PREFIX.length + 72) return undefined;
+  return canonicalSha1Urn(buf.toString('latin1', start, end));
+}
+
+const SHA1_URN_LENGTH = SHA1_URN_PREFIX.length + SHA1_B32_LENGTH;
+const PREFIX_BYTES = Buffer.from(SHA1_URN_PREFIX, 'latin1');
+
+/** `urn:sha1:` + 32 upper-case base32 characters, checked on the bytes (the common case). */
+function isCanonicalSha1Urn(buf: Buffer, at: number): boolean {
+  for (let i = 0; i < PREFIX_BYTES.length; i++) if (buf[at + i] !== PREFIX_BYTES[i]) return false;
+  for (let i = at + PREFIX_BYTES.length; i < at + SHA1_URN_LENGTH; i++) {
+    const c = buf[i] as number;
+    // A–Z or 2–7
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x32 && c <= 0x37))) return false;
   }
-  return canonicalSha1Urn(s);
+  return true;
 }
 
 /** The SHA-1 URN carried by a GGEP `H` value (SHA-1 or bitprint), or undefined. */
 export function sha1UrnFromGgepH(data: Buffer): string | undefined {
-  if (data.length < 1 + SHA1_SIZE) return undefined;
-  const kind = data[0];
+  return sha1UrnOfH(data, 0, data.length);
+}
+
+/** Same, for an `H` value sitting at `buf[start..end)` (no view needed). */
+export function sha1UrnOfH(buf: Buffer, start: number, end: number): string | undefined {
+  if (end - start < 1 + SHA1_SIZE) return undefined;
+  const kind = buf[start];
   if (kind !== GGEP_H_SHA1 && kind !== GGEP_H_BITPRINT) return undefined;
-  return SHA1_URN_PREFIX + base32Encode(data, 1, 1 + SHA1_SIZE);
+  return base32Encode(buf, start + 1, start + 1 + SHA1_SIZE, SHA1_URN_PREFIX);
 }
 
 /** GGEP `H` value for a SHA-1 URN (type byte 0x01 + digest). */
