@@ -13,10 +13,11 @@ import { DecodedGgep, addUrn, ggepLength, writeGgep } from './ggep.js';
 import { sha1UrnFromText } from './urn.js';
 import type { WireWriter } from './writer.js';
 
+/** first bytes of a HUGE block (`urn:…`, any case) */
 const LOWER_U = 0x75;
+const UPPER_U = 0x55;
 /** printable ASCII only: no NUL (a result terminator) and no 0x1C (the separator) */
 const URN_TEXT_RE = /^[\x21-\x7e]+$/;
-const UPPER_U = 0x55;
 
 /**
  * Walks `buf[start..end)`, pushing the SHA-1 URNs it finds (HUGE text, GGEP `H`, GGEP `u`)

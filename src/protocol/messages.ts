@@ -28,7 +28,9 @@ export interface GgepExtension {
 
 /**
  * A GGEP block (magic 0xC3 + extensions). `raw`, when present, is the exact wire bytes
- * the block was decoded from; the encoder writes it back unchanged.
+ * the block was decoded from; the encoder writes it back unchanged. Blocks coming from the
+ * decoder are `DecodedGgep` objects whose `extensions`/`raw` are getters materialised on
+ * first use: read those two fields (compare them, not the object) and never spread one.
  */
 export interface GgepBlock {
   readonly extensions: readonly GgepExtension[];

@@ -2,6 +2,7 @@
  * Every descriptor captured from gnutella-bun-client and gtk-gnutella decodes to the fields
  * decoded independently in the captures' index.json, and re-encodes byte for byte.
  */
+import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   decodeMessage,
@@ -203,7 +204,7 @@ function checkGtk(d: CapturedDescriptor, m: Message): void {
       expect(m.variant).toBe((x['variant'] as string).toLowerCase());
       if (m.variant === 'reset')
         expect([m.tableLength, m.infinity]).toEqual([x['table_length'], x['infinity']]);
-      else
+      else {
         expect([m.seqNo, m.seqSize, m.compressor, m.entryBits, m.data.length]).toEqual([
           x['seq_no'],
           x['seq_size'],
@@ -211,6 +212,8 @@ function checkGtk(d: CapturedDescriptor, m: Message): void {
           x['entry_bits'],
           x['data_len'],
         ]);
+        expect(inflateSync(m.data).length).toBe(x['inflated_len']);
+      }
       break;
     case 'vendor': {
       const vendor = (x['vendor'] as string).replaceAll('\\0', '\0');
