@@ -96,6 +96,49 @@ describe('download engine: one source', () => {
     expect(readFileSync(res.path).equals(data)).toBe(true);
   });
 
+  it('a server that ignores Range (200, whole file) is read to the end in one request', async () => {
+    const data = content(300_000, 14);
+    const src = await source(data, { ignoreRange: true });
+    const dir = out();
+    const res = await startDownload(
+      testOptions({ sources: [src.source()], urn: urnOf(data), size: data.length, outDir: dir }),
+    ).done;
+    expect(readFileSync(res.path).equals(data)).toBe(true);
+    expect(src.requests.length).toBe(1);
+  });
+
+  it('a source answering less than the overlap re-check makes no progress and is dropped', async () => {
+    const data = content(100_000, 15);
+    const urn = urnOf(data);
+    const dir = out();
+    writeFileSync(join(dir, 'file.bin.part'), data.subarray(0, 50_000));
+    writeFileSync(
+      join(dir, 'file.bin.part.json'),
+      JSON.stringify({
+        version: 1,
+        name: 'file.bin',
+        urn,
+        size: data.length,
+        completed: [[0, 50_000, 'x']],
+        sources: [],
+        banned: [],
+      }),
+    );
+    const src = await source(data, { cap: 32 });
+    const d = startDownload(
+      testOptions({
+        sources: [src.source()],
+        urn,
+        size: data.length,
+        outDir: dir,
+        limits: { maxSourceFailures: 2 },
+      }),
+    );
+    await expect(d.done).rejects.toMatchObject({ code: 'E_NO_SOURCES' });
+    expect(d.sources()[0]).toMatchObject({ status: 'dropped', code: 'E_NO_PROGRESS' });
+    expect(src.requests.length).toBe(2);
+  });
+
   it('resumes with Range after the connection is cut mid-transfer', async () => {
     const data = content(400_000, 5);
     const src = await source(data, { cutAfter: 150_000 });

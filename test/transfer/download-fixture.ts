@@ -53,6 +53,8 @@ export interface SourceBehaviour {
   throttle?: { chunk: number; everyMs: number };
   /** the first answer on each connection is capped to this many bytes (gtk-gnutella: 512 KiB) */
   firstCap?: number;
+  /** every answer is capped to this many bytes */
+  cap?: number;
   /** answer 200 with the whole file whatever the Range */
   ignoreRange?: boolean;
   /** X-Gnutella-Content-URN sent with answers */
@@ -184,6 +186,7 @@ export class FakeSource {
         return;
       }
       if (first && b.firstCap !== undefined) end = Math.min(end, start + b.firstCap - 1);
+      if (b.cap !== undefined) end = Math.min(end, start + b.cap - 1);
       partial = !(start === 0 && end === size - 1);
     }
     const len = end - start + 1;

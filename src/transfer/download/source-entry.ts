@@ -107,6 +107,55 @@ export class SourceEntry {
     this.status = 'backoff';
   }
 
+  /**
+   * Applies a failed request to the source's state and says what became of it. A connect
+   * failure of a direct source that named its servent ID switches it to Push → GIV (when
+   * `pushName` is given, i.e. the overlay can carry a Push) instead of counting.
+   */
+  failed(
+    err: unknown,
+    now: number,
+    limits: DownloadLimits,
+    pushName?: string,
+  ): 'aborted' | 'ban' | 'drop' | 'retry' | 'push' {
+    this.lastCode = err instanceof ServentError ? err.code : 'E_UNEXPECTED';
+    this.closeConnection();
+    const v = classifyError(err, limits);
+    switch (v.kind) {
+      case 'aborted':
+        return 'aborted';
+      case 'ban':
+        this.status = 'banned';
+        return 'ban';
+      case 'drop':
+        this.status = 'dropped';
+        return 'drop';
+      case 'retry': {
+        const src = this.source;
+        if (
+          v.connect &&
+          pushName !== undefined &&
+          src.kind === 'direct' &&
+          src.serventId !== undefined &&
+          this.viaPush === undefined
+        ) {
+          // the holder may be firewalled without saying so: ask it to connect to us
+          this.viaPush = { kind: 'push', serventId: src.serventId, index: src.index ?? 0, name: pushName };
+          this.status = 'idle';
+          return 'push';
+        }
+        this.failures++;
+        this.connectFailures = v.connect ? this.connectFailures + 1 : 0;
+        if (this.failures >= limits.maxSourceFailures || this.connectFailures >= limits.maxConnectFailures) {
+          this.status = 'dropped';
+          return 'drop';
+        }
+        this.backOff(now, limits, v.delayMs);
+        return 'retry';
+      }
+    }
+  }
+
   closeConnection(): void {
     this.conn?.close();
     this.conn = undefined;
