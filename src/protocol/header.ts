@@ -4,7 +4,6 @@
  */
 import {
   GUID_SIZE,
-  HEADER_SIZE,
   OFFSET_HOPS,
   OFFSET_PAYLOAD_LENGTH,
   OFFSET_PAYLOAD_TYPE,
@@ -49,5 +48,3 @@ export function writeHeader(
   w.u8(hops);
   w.u32le(payloadLength);
 }
-
-export { HEADER_SIZE };

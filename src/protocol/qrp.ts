@@ -14,7 +14,6 @@ import type { WireWriter } from './writer.js';
 export function decodeQrp(r: DecodeContext): Qrp {
   const start = r.pos;
   const variant = r.u8('qrp variant');
-  const env = { guid: r.guid, ttl: r.ttl, hops: r.hops };
   if (variant === QRP_VARIANT_RESET) {
     if (r.end - start !== QRP_RESET_SIZE) {
       throw dropError(
@@ -23,7 +22,15 @@ export function decodeQrp(r: DecodeContext): Qrp {
         start,
       );
     }
-    return { type: 'qrp', variant: 'reset', ...env, tableLength: r.u32le(), infinity: r.u8() };
+    return {
+      type: 'qrp',
+      variant: 'reset',
+      guid: r.guid,
+      ttl: r.ttl,
+      hops: r.hops,
+      tableLength: r.u32le(),
+      infinity: r.u8(),
+    };
   }
   if (variant === QRP_VARIANT_PATCH) {
     if (r.end - start < QRP_PATCH_FIXED_SIZE) {
@@ -32,7 +39,9 @@ export function decodeQrp(r: DecodeContext): Qrp {
     return {
       type: 'qrp',
       variant: 'patch',
-      ...env,
+      guid: r.guid,
+      ttl: r.ttl,
+      hops: r.hops,
       seqNo: r.u8(),
       seqSize: r.u8(),
       compressor: r.u8(),

@@ -26,6 +26,7 @@ export class WireWriter {
   }
 
   u8(v: number): void {
+    if ((v & 0xff) !== v) throw encodeError(`u8 out of range: ${v}`);
     this.ensure(1);
     this.buf[this.pos++] = v;
   }

@@ -197,6 +197,19 @@ describe('encoding a message the wire cannot carry', () => {
       },
     ],
     ['unknown with a known type', { ...base, type: 'unknown', payloadType: 0x80, payload: Buffer.alloc(0) }],
+    [
+      'QRP seq no 256',
+      {
+        ...base,
+        type: 'qrp',
+        variant: 'patch',
+        seqNo: 256,
+        seqSize: 1,
+        compressor: 0,
+        entryBits: 4,
+        data: Buffer.alloc(0),
+      },
+    ],
     ['NUL in a search', { ...base, type: 'query', minSpeed: 0, search: 'a\0b', urns: [] }],
     [
       'GGEP ID of 16 chars',
