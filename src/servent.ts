@@ -25,9 +25,16 @@ import { LinkTransport } from './net/link-transport.js';
 import { listen } from './net/listener.js';
 import type { Listener, ListenerHandlers } from './net/listener.js';
 import type { MemoryNetwork } from './net/memory-network.js';
+import { createDatagramTransport } from './net/datagram-transport.js';
+import type { DatagramTransport } from './net/datagram-transport.js';
+import { decodeChordMessage, encodeChordMessage } from './protocol/chord/index.js';
+import type { ChordMessage } from './protocol/chord/index.js';
+import { createChordRouter } from './routing/chord/index.js';
 import { createFloodRouter } from './routing/flood/index.js';
 import type { FloodRouter } from './routing/flood/index.js';
+import type { ChordInit } from './routing/chord/index.js';
 import type { Router, SearchHit, SharedFileInfo } from './routing/types.js';
+import { ConfigError } from './core/errors.js';
 import { ensureDefaultShare, openShareLibrary } from './share/index.js';
 import type { ShareLibrary } from './share/index.js';
 import { PushBroker } from './transfer/push-broker.js';
@@ -67,6 +74,8 @@ export interface ServentConfig {
   readonly maxUploadRate: number | undefined;
   readonly watch: boolean;
   readonly handshakeTimeoutMs: number;
+  /** Chord tuning (tests use short periods); see ChordInit */
+  readonly chord?: Partial<Omit<ChordInit, 'holder' | 'bootstrap'>>;
 }
 
 export const DEFAULT_CONFIG: Omit<ServentConfig, 'dataDir'> = {
@@ -210,19 +219,22 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
     );
   };
 
-  const router: FloodRouter = createFloodRouter(
-    { clock, rng: rng.fork(), log: log.child({ c: 'flood' }), transport },
-    {
-      serventId,
-      advertised: address,
-      firewalled: () => config.firewalled,
-      vendor: VENDOR_CODE,
-      maxTtl: config.maxTtl,
-      defaultTtl: config.ttl,
-      onPush,
-      onHost: (ip: string, port: number) => hostCache.add(ip, port, 'pong'),
-    },
-  );
+  const flood: FloodRouter | undefined =
+    config.routing !== 'flood'
+      ? undefined
+      : createFloodRouter(
+          { clock, rng: rng.fork(), log: log.child({ c: 'flood' }), transport },
+          {
+            serventId,
+            advertised: address,
+            firewalled: () => config.firewalled,
+            vendor: VENDOR_CODE,
+            maxTtl: config.maxTtl,
+            defaultTtl: config.ttl,
+            onPush,
+            onHost: (ip: string, port: number) => hostCache.add(ip, port, 'pong'),
+          },
+        );
 
   const connections = new ConnectionManager({
     clock,
@@ -241,8 +253,9 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
         acceptDeflate: config.compress,
         serventIdHex,
       }),
-    minPeers: config.minPeers,
-    maxPeers: config.maxPeers,
+    // a DHT servent joins a ring, not a Gnutella overlay: it refuses Gnutella links (503)
+    minPeers: config.routing === 'flood' ? config.minPeers : 0,
+    maxPeers: config.routing === 'flood' ? config.maxPeers : 0,
     maxPerIp: config.maxPerIp,
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     legacy: config.legacy,
@@ -273,6 +286,35 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
     if (config.listen.host !== '0.0.0.0') advertisedIp = listener.address.host;
   }
 
+  let dht: DatagramTransport<unknown> | undefined;
+  let router: Router;
+  if (flood !== undefined) {
+    router = flood;
+  } else if (config.routing === 'chord') {
+    // DHT RPCs travel as UDP datagrams on the same port number as the TCP listener
+    const codec = { idBits: 160 };
+    const transport = await createDatagramTransport<ChordMessage>({
+      host: config.listen.host,
+      port: advertisedPort,
+      advertiseIp: advertisedIp,
+      encode: (m) => encodeChordMessage(m, codec),
+      decode: (b) => decodeChordMessage(b, codec),
+      log: log.child({ c: 'udp' }),
+    });
+    dht = transport as DatagramTransport<unknown>;
+    const bootstrap = config.peers[0];
+    router = createChordRouter(
+      { clock, rng: rng.fork(), log: log.child({ c: 'chord' }), transport },
+      {
+        holder: { ip: advertisedIp, port: advertisedPort, serventId: serventIdHex },
+        bootstrap: bootstrap === undefined ? undefined : `${bootstrap.host}:${bootstrap.port}`,
+        ...config.chord,
+      },
+    );
+  } else {
+    throw new ConfigError('E_ROUTING', `--routing ${config.routing} is not available in this build`);
+  }
+
   await router.start();
   router.publish(toInfo(library.files()));
   const offChange = library.onChange(() => router.publish(toInfo(library.files())));
@@ -289,7 +331,8 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
     connections,
     hostCache,
     pushBroker,
-    requestPush: (hit) => router.sendPush(hit, address()),
+    // DHT hits point at holders directly; Push needs the Gnutella overlay's reverse paths
+    requestPush: (hit) => flood?.sendPush(hit, address()) ?? false,
     connect: async (host, port) => {
       hostCache.add(host, port, 'config');
       return (await connections.dial(host, port)) !== undefined;

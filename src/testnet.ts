@@ -25,8 +25,8 @@ export interface TestnetOptions {
   readonly seed?: number;
   /** files node i shares: relative path → content */
   readonly files?: (i: number) => Record<string, string | Buffer>;
-  /** per-node configuration overrides */
-  readonly config?: (i: number) => Partial<ServentConfig>;
+  /** per-node configuration overrides; `started` are the nodes already running (0 … i−1) */
+  readonly config?: (i: number, started: readonly Servent[]) => Partial<ServentConfig>;
   readonly log?: Logger;
   readonly clock?: Clock;
 }
@@ -119,7 +119,7 @@ export async function createTestnet(n: number, opts: TestnetOptions = {}): Promi
         minPeers: 0,
         maxPerIp: 1000,
         watch: false,
-        ...opts.config?.(i),
+        ...opts.config?.(i, servents),
       };
       servents.push(
         await startServent(config, {
