@@ -345,6 +345,7 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
       offChange();
       await connections.stop();
       await router.stop();
+      await dht?.close();
       unlistenMemory?.();
       await listener?.close();
       await app.close();
