@@ -9,6 +9,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { Router, RouterComponents, SearchRequest } from '../routing/types.js';
+import type { SimulationConfig } from './config.js';
 import type { NetworkMode, TrafficClass } from './network.js';
 import type { SimFile } from './workload.js';
 
@@ -49,6 +50,8 @@ export interface ReferencePoint {
   readonly nodes: number;
   readonly params: SimParams;
   readonly topology: { readonly kind: string; readonly [k: string]: unknown } | undefined;
+  /** the whole resolved config of the point */
+  readonly config: SimulationConfig;
 }
 
 export interface SimBackend<M> {

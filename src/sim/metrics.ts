@@ -165,11 +165,32 @@ function describeLatency(c: SimulationConfig): string {
 }
 
 /**
- * JSON with rounded floats (6 significant digits) and the key order of the object as
- * built (which this module fixes). Two equal runs print byte-identical text.
+ * JSON with rounded floats (6 significant digits) and the key order of the objects as
+ * built (which this module fixes). Arrays of plain values (and of pairs) and small flat
+ * objects are written on one line. Two equal runs print byte-identical text.
  */
 export function toStableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? roundSig(v) : v), 2) + '\n';
+  return writeJson(value, '') + '\n';
+}
+
+const isPlain = (v: unknown): boolean => v === null || typeof v !== 'object';
+
+function writeJson(v: unknown, indent: string): string {
+  if (isPlain(v)) return JSON.stringify(typeof v === 'number' ? roundSig(v) : v) ?? 'null';
+  const inner = indent + '  ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    if (v.every((x) => isPlain(x) || (Array.isArray(x) && x.every(isPlain)))) {
+      return `[${v.map((x) => writeJson(x, '')).join(', ')}]`;
+    }
+    return `[\n${v.map((x) => inner + writeJson(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+  if (entries.length === 0) return '{}';
+  if (entries.length <= 4 && entries.every(([, x]) => isPlain(x))) {
+    return `{ ${entries.map(([k, x]) => `${JSON.stringify(k)}: ${writeJson(x, '')}`).join(', ')} }`;
+  }
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${writeJson(x, inner)}`).join(',\n')}\n${indent}}`;
 }
 
 /** Reads a metric by dotted path ("hops.mean", "coverage.p50"); undefined when absent. */

@@ -79,8 +79,12 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions): Promis
       onRun === undefined ? undefined : (run) => onRun({ point: i, points: points.length, run }),
     );
     const references =
-      backend.reference?.({ nodes: p.config.nodes, params: p.config.params, topology: p.config.topology }) ??
-      [];
+      backend.reference?.({
+        nodes: p.config.nodes,
+        params: p.config.params,
+        topology: p.config.topology,
+        config: p.config,
+      }) ?? [];
     results.push({ values: p.values, metrics, references });
   }
   return {

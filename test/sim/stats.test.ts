@@ -46,11 +46,25 @@ describe('metrics math', () => {
     expect(Object.is(roundSig(-0.0000000001, 1), -1e-10)).toBe(true);
   });
 
-  it('stable JSON rounds every float, keeps key order and ends with a newline', () => {
-    const text = toStableJson({ b: 1 / 3, a: [0.1 + 0.2, 2], c: { z: 1, y: null } });
+  it('stable JSON rounds every float, keeps key order, writes flat things on one line', () => {
+    const text = toStableJson({
+      b: 1 / 3,
+      a: [0.1 + 0.2, 2],
+      h: [
+        [1, 5],
+        [2, 8],
+      ],
+      c: { z: 1, y: null },
+      d: [{ t: 0 }],
+      u: undefined,
+      e: [],
+      f: {},
+    });
     expect(text).toBe(
-      '{\n  "b": 0.333333,\n  "a": [\n    0.3,\n    2\n  ],\n  "c": {\n    "z": 1,\n    "y": null\n  }\n}\n',
+      '{\n  "b": 0.333333,\n  "a": [0.3, 2],\n  "h": [[1, 5], [2, 8]],\n  "c": { "z": 1, "y": null },\n  "d": [\n    { "t": 0 }\n  ],\n  "e": [],\n  "f": {}\n}\n',
     );
+    const nested = { a: { b: { c: 1, d: 2, e: 3, f: 4, g: 5 } } };
+    expect(JSON.parse(toStableJson(nested))).toEqual(nested);
   });
 
   it('metricAt reads dotted paths', () => {

@@ -97,6 +97,8 @@ describe('SVG writer', () => {
     expect(niceTicks(0, 10)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(3, 3)).toEqual([3]);
+    expect(niceTicks(0, 0.59)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+    expect(niceTicks(13, 97)).toEqual([0, 20, 40, 60, 80, 100]);
     expect(tickLabel(1_000_000)).toBe('1M');
     expect(tickLabel(10_000)).toBe('10k');
     expect(tickLabel(0.30000000000000004)).toBe('0.3');

@@ -16,8 +16,8 @@ import { ScenarioError } from '../check.js';
 import { simAddress, simServentId } from '../address.js';
 import { chordMessageSize } from '../../protocol/chord/encode.js';
 import type { ChordMessage, NodeRef } from '../../protocol/chord/messages.js';
-import { createChordRouter, CHORD_DEFAULTS } from '../../routing/chord/index.js';
-import type { ChordInit, ChordRouter } from '../../routing/chord/index.js';
+import { ChordNode, CHORD_DEFAULTS, resolveChordConfig } from '../../routing/chord/index.js';
+import type { ChordConfig, ChordInit, ChordRouter } from '../../routing/chord/index.js';
 import type { ReferencePoint, ReferenceValue, SimBackend, SimParams } from '../backend.js';
 
 /** ChordInit options a scenario may set (numbers, booleans, lookupMode). */
@@ -91,6 +91,21 @@ function initOverrides(params: SimParams): Partial<ChordInit> {
 }
 
 /**
+ * One resolved configuration per run (per params object), shared by all its routers:
+ * at 10^6 nodes a per-node copy would cost hundreds of megabytes.
+ */
+const configs = new WeakMap<SimParams, ChordConfig>();
+
+function configFor(params: SimParams): ChordConfig {
+  let c = configs.get(params);
+  if (c === undefined) {
+    c = resolveChordConfig({ expectedNodes: CHORD_DEFAULTS.expectedNodes, ...initOverrides(params) });
+    configs.set(params, c);
+  }
+  return c;
+}
+
+/**
  * Reference values for a point: the papers' analytic path length — ½·log2 N with a
  * successor list of 1 (SIGCOMM §6.3), ½·log2 N − ½·log2 r + 1 with r successors
  * (ToN §V-D) — in the papers' hop convention, which is ours.
@@ -143,12 +158,8 @@ export const chordBackend: SimBackend<ChordMessage> = {
     const stable = ctx.params['stable'] !== false;
     // without a stable start, the initial nodes join through node 0 (all at time 0)
     const boot = ctx.contacts[0] ?? (!stable && ctx.index > 0 ? simAddress(0) : undefined);
-    return createChordRouter(components, {
-      expectedNodes: CHORD_DEFAULTS.expectedNodes,
-      ...initOverrides(ctx.params),
-      holder: { ip: ctx.ip, port: ctx.port, serventId: simServentId(ctx.index).toString('hex') },
-      bootstrap: boot,
-    });
+    const holder = { ip: ctx.ip, port: ctx.port, serventId: simServentId(ctx.index).toString('hex') };
+    return new ChordNode(components, configFor(ctx.params), holder, boot);
   },
   bootstrap(nodes, ctx) {
     if (ctx.params['stable'] === false) return;

@@ -8,7 +8,8 @@
  */
 import { ScenarioError } from '../check.js';
 import type { Message } from '../../protocol/messages.js';
-import { encodedLength } from '../../protocol/index.js';
+import { encodedLength, PayloadType } from '../../protocol/index.js';
+import { guidTypeKey } from '../../routing/seen-cache.js';
 import {
   createFloodRouter,
   FLOOD_DEFAULTS,
@@ -100,10 +101,22 @@ function floodReference(p: ReferencePoint): readonly ReferenceValue[] {
   const maxTtl = typeof p.params['maxTtl'] === 'number' ? p.params['maxTtl'] : FLOOD_DEFAULTS.maxTtl;
   const ttl = Math.min(typeof ttlParam === 'number' ? ttlParam : FLOOD_DEFAULTS.defaultTtl, maxTtl);
   const tree = treeMessages(d, ttl);
-  return [
+  const coverage = Math.min(1, tree / Math.max(1, p.nodes - 1));
+  const out: ReferenceValue[] = [
     { label: `tree d=${d}`, metric: 'requestsPerLookup.mean', value: tree },
-    { label: `tree d=${d}`, metric: 'coverage.mean', value: Math.min(1, tree / Math.max(1, p.nodes - 1)) },
+    { label: `tree d=${d}`, metric: 'coverage.mean', value: coverage },
   ];
+  // r replicas placed uniformly: a lookup that reaches a fraction c of the others finds
+  // at least one with probability ≈ 1 − (1 − c)^r
+  const placement = p.config.workload?.placement;
+  if (placement?.kind === 'replicas') {
+    out.push({
+      label: `tree d=${d}`,
+      metric: 'success',
+      value: 1 - Math.pow(1 - coverage, placement.replicas),
+    });
+  }
+  return out;
 }
 
 export const floodBackend: SimBackend<Message> = {
@@ -113,7 +126,7 @@ export const floodBackend: SimBackend<Message> = {
   classify: (m) =>
     m.type === 'query' || m.type === 'queryhit' || m.type === 'push' ? 'lookup' : 'background',
   // every copy of one search's Query carries its GUID
-  lookupKey: (m) => (m.type === 'query' ? m.guid.toString('latin1') : undefined),
+  lookupKey: (m) => (m.type === 'query' ? guidTypeKey(m.guid, PayloadType.QUERY) : undefined),
   validateParams: validateFloodParams,
   reference: floodReference,
   createNode(components, ctx) {
