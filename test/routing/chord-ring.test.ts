@@ -98,6 +98,31 @@ describe('chord ring maintenance', () => {
     expect(hops / q).toBeLessThan(4.3);
   });
 
+  it('installStable fingers equal successor(n + 2^i) for every index, any id width', () => {
+    for (const idBits of [13, 61, 160]) {
+      const net = new ChordTestNet({ seed: idBits, init: { idBits, successors: 3, maintenance: false } });
+      for (let i = 0; i < 300; i++) void net.add({ bootstrap: undefined }).start();
+      const refs = net.liveRing();
+      // a ring of 300 in 2^13 has near neighbours: the exact fallbacks get exercised
+      for (const node of net.nodes) node.installStable({ refs });
+      const space = net.nodes[0]!.space;
+      for (const node of net.nodes) {
+        const s = node.snapshot()[0]!;
+        const lowest = s.fingers[0]?.from ?? idBits;
+        for (let i = 0; i < idBits; i++) {
+          const want = ownerOf(refs, space.addPow2(s.self.id, i));
+          if (want.id === s.self.id) continue;
+          const run = [...s.fingers].reverse().find((f) => f.from <= i);
+          const got = i < lowest ? s.succs[0]! : run!.node;
+          expect(got.id, `m=${idBits} i=${i}`).toBe(want.id);
+        }
+        expect(s.succs.map((x) => x.id)).toEqual(
+          [1, 2, 3].map((d) => refs[(refs.findIndex((r) => r.id === s.self.id) + d) % refs.length]!.id),
+        );
+      }
+    }
+  });
+
   it('routes around dead nodes: timeouts, dead entries removed, correct owner', () => {
     const net = new ChordTestNet({
       seed: 11,

@@ -39,7 +39,11 @@ function int(name: string, v: number, min: number, max: number): number {
   return v;
 }
 
-export function resolveChordConfig(init: ChordInit): ChordConfig {
+/**
+ * Defaults applied and every value checked. The result holds no per-node data, so many
+ * routers (a simulated ring) may share one.
+ */
+export function resolveChordConfig(init: Omit<ChordInit, 'holder' | 'bootstrap'>): ChordConfig {
   const d = CHORD_DEFAULTS;
   const expectedNodes = int('expectedNodes', init.expectedNodes ?? d.expectedNodes, 1, 2 ** 40);
   const defaultR = Math.max(
@@ -57,8 +61,6 @@ export function resolveChordConfig(init: ChordInit): ChordConfig {
     );
   }
   return {
-    holder: init.holder,
-    bootstrap: init.bootstrap,
     idBits: int('idBits', init.idBits ?? d.idBits, 1, 160),
     virtualNodes: int('virtualNodes', init.virtualNodes ?? d.virtualNodes, 1, MAX_VIRTUAL_NODES),
     expectedNodes,

@@ -86,6 +86,7 @@ const handlers: HandlerTable = {
   store(node, v, from, msg) {
     const now = node.clock.now();
     const accepted = msg.items.filter((it) => node.store.put(it.key, it.pointer, now));
+    if (accepted.length > 0) node.storedSomething();
     if (msg.replicate && accepted.length > 0) {
       // the owner copies what it took to its first `replicas` successors
       for (const to of v.succs.slice(0, node.cfg.replicas)) {

@@ -63,15 +63,17 @@ export class IdSpace {
   addPow2(id: ChordId, i: number): ChordId {
     let pos = this.digits - 1 - (i >> 2);
     let add = 1 << (i & 3);
-    const out = id.split('');
-    while (pos >= 0 && add > 0) {
-      const v = HEX.indexOf(out[pos] as string) + add;
+    let tail = id.slice(pos + 1);
+    while (pos >= 0) {
+      const v = parseInt(id[pos] as string, 16) + add;
       const limit = pos === 0 ? this.topMax + 1 : 16;
-      out[pos] = HEX[v % limit] as string;
-      add = v >= limit ? 1 : 0;
+      if (v < limit) return id.slice(0, pos) + (HEX[v] as string) + tail;
+      // carry into the next digit up; wraps past the top (mod 2^m)
+      tail = (HEX[v - limit] as string) + tail;
+      add = 1;
       pos--;
     }
-    return out.join('');
+    return tail;
   }
 
   /** a uniformly random identifier from 32-bit draws */
@@ -90,6 +92,18 @@ export class IdSpace {
     const d = (this.toBigInt(b) - this.toBigInt(a) + mod) % mod;
     return d.toString(2).length - 1;
   }
+}
+
+const spaces = new Map<number, IdSpace>();
+
+/** the (immutable) identifier space of width `bits`, shared by every router using it */
+export function idSpace(bits: number): IdSpace {
+  let s = spaces.get(bits);
+  if (s === undefined) {
+    s = new IdSpace(bits);
+    spaces.set(bits, s);
+  }
+  return s;
 }
 
 /** x ∈ (a, b) on the ring; (a, a) is the whole ring but a */

@@ -48,26 +48,40 @@ export function joinRing(node: ChordNode, v: VNode, boot: string): void {
 export function startMaintenance(node: ChordNode, v: VNode): void {
   if (!node.maintenanceOn || !node.running) return;
   const cfg = node.cfg;
-  const loop = (which: 'stabilizeTimer' | 'fixTimer' | 'checkTimer', mean: number, fn: () => void): void => {
-    v[which] = node.clock.setTimeout(() => {
-      v[which] = undefined;
-      if (!node.running || !node.maintenanceOn) return;
-      loop(which, mean, fn);
-      fn();
-    }, node.jitter(mean));
-  };
-  loop('stabilizeTimer', cfg.stabilizeMs, () => stabilize(node, v));
-  loop('fixTimer', cfg.fixFingersMs, () => fixFingers(node, v));
-  loop('checkTimer', cfg.checkPredecessorMs, () => checkPredecessor(node, v));
+  const now = node.clock.now();
+  v.dueStabilize = now + node.jitter(cfg.stabilizeMs);
+  v.dueFix = now + node.jitter(cfg.fixFingersMs);
+  v.dueCheck = now + node.jitter(cfg.checkPredecessorMs);
+  v.tick ??= () => maintenanceTick(node, v);
+  armMaintenance(node, v);
+}
+
+function armMaintenance(node: ChordNode, v: VNode): void {
+  const at = Math.min(v.dueStabilize, v.dueFix, v.dueCheck);
+  v.timer = node.clock.setTimeout(v.tick as () => void, at - node.clock.now());
+}
+
+/** runs whichever of stabilize, fix_fingers and check_predecessor is due, then re-arms */
+function maintenanceTick(node: ChordNode, v: VNode): void {
+  v.timer = undefined;
+  if (!node.running || !node.maintenanceOn) return;
+  const cfg = node.cfg;
+  const now = node.clock.now();
+  const stab = now >= v.dueStabilize;
+  const fix = now >= v.dueFix;
+  const check = now >= v.dueCheck;
+  if (stab) v.dueStabilize = now + node.jitter(cfg.stabilizeMs);
+  if (fix) v.dueFix = now + node.jitter(cfg.fixFingersMs);
+  if (check) v.dueCheck = now + node.jitter(cfg.checkPredecessorMs);
+  armMaintenance(node, v);
+  if (stab) stabilize(node, v);
+  if (fix) fixFingers(node, v);
+  if (check) checkPredecessor(node, v);
 }
 
 export function stopMaintenance(node: ChordNode, v: VNode): void {
-  node.clock.clearTimeout(v.stabilizeTimer);
-  node.clock.clearTimeout(v.fixTimer);
-  node.clock.clearTimeout(v.checkTimer);
-  v.stabilizeTimer = undefined;
-  v.fixTimer = undefined;
-  v.checkTimer = undefined;
+  node.clock.clearTimeout(v.timer);
+  v.timer = undefined;
 }
 
 /** when the successor list ran dry: the nearest finger, else the predecessor, else alone */
@@ -108,10 +122,12 @@ export function stabilize(node: ChordNode, v: VNode): void {
         return;
       }
       if (reply.type !== 'neighbours') return;
-      const list: NodeRef[] = [succ, ...reply.succs];
       const x = reply.pred;
-      if (x !== undefined && x.id !== v.self.id && between(x.id, v.self.id, succ.id)) list.unshift(x);
-      v.setSuccessors(list);
+      if (x !== undefined && x.id !== v.self.id && between(x.id, v.self.id, succ.id)) {
+        v.setSuccessors([x, succ, ...reply.succs]);
+      } else if (!v.sameSuccessors(succ, reply.succs)) {
+        v.setSuccessors([succ, ...reply.succs]);
+      }
       notify(node, v, v.successor());
     },
   );

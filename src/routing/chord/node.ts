@@ -21,7 +21,8 @@ import type {
 } from '../types.js';
 import { searchIterable } from '../search-iterable.js';
 import { resolveChordConfig } from './config.js';
-import { IdSpace, betweenRight } from './id.js';
+import { betweenRight, idSpace } from './id.js';
+import type { IdSpace } from './id.js';
 import { RpcTable } from './rpc.js';
 import type { ReplyCallback } from './rpc.js';
 import { PointerStore } from './store.js';
@@ -82,15 +83,28 @@ export class ChordNode implements ChordRouter {
   readonly rpc: RpcTable;
   readonly store: PointerStore;
   readonly counters = new ChordCounters();
-  readonly publisher: Publisher;
+  /** created on the first publish() */
+  publisher: Publisher | undefined;
   running = false;
   maintenanceOn: boolean;
   sweepTimer: TimerHandle | undefined;
   joinTimers: (TimerHandle | undefined)[] = [];
 
-  constructor(components: ChordComponents, init: ChordInit) {
-    this.cfg = resolveChordConfig(init);
-    this.space = new IdSpace(this.cfg.idBits);
+  readonly holder: ChordInit['holder'];
+  /** introducer address, or undefined to start a ring */
+  readonly bootstrap: string | undefined;
+
+  /** `cfg`: a resolved configuration, possibly shared by many routers (see resolveChordConfig) */
+  constructor(
+    components: ChordComponents,
+    cfg: ChordConfig,
+    holder: ChordInit['holder'],
+    bootstrap?: string,
+  ) {
+    this.cfg = cfg;
+    this.holder = holder;
+    this.bootstrap = bootstrap;
+    this.space = idSpace(this.cfg.idBits);
     this.clock = components.clock;
     this.rng = components.rng;
     this.log = components.log;
@@ -109,11 +123,6 @@ export class ChordNode implements ChordRouter {
       maxTotal: this.cfg.maxPointers,
       maxTtlMs: this.cfg.pointerTtlMs,
     });
-    this.publisher = new Publisher(this);
-  }
-
-  get holder(): ChordInit['holder'] {
-    return this.cfg.holder;
   }
 
   get vnodes(): readonly NodeRef[] {
@@ -130,15 +139,14 @@ export class ChordNode implements ChordRouter {
     if (this.running) return Promise.resolve();
     this.running = true;
     this.transport.setHandler({ message: (from, msg) => this.receive(from, msg) });
-    const boot = this.cfg.bootstrap;
+    const boot = this.bootstrap;
     // positions already placed by installStable keep their state
     if (this.vn.every((v) => v.joined)) {
       // nothing to build
     } else if (boot === undefined || boot === this.local) createRing(this);
     else for (const v of this.vn) if (!v.joined) joinRing(this, v, boot);
     for (const v of this.vn) startMaintenance(this, v);
-    this.scheduleSweep();
-    this.publisher.start();
+    this.publisher?.start();
     return Promise.resolve();
   }
 
@@ -161,7 +169,7 @@ export class ChordNode implements ChordRouter {
     this.joinTimers = [];
     this.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
-    this.publisher.stop();
+    this.publisher?.stop();
     this.rpc.clear();
   }
 
@@ -246,13 +254,14 @@ export class ChordNode implements ChordRouter {
     return best;
   }
 
-  private scheduleSweep(): void {
-    this.clock.clearTimeout(this.sweepTimer);
+  /** a pointer was stored: make sure expired ones will be swept */
+  storedSomething(): void {
+    if (this.sweepTimer !== undefined || !this.running) return;
     this.sweepTimer = this.clock.setTimeout(() => {
       this.sweepTimer = undefined;
       if (!this.running) return;
       this.store.sweep(this.clock.now());
-      this.scheduleSweep();
+      if (this.store.size > 0) this.storedSomething();
     }, this.jitter(this.cfg.sweepMs));
   }
 
@@ -268,6 +277,7 @@ export class ChordNode implements ChordRouter {
   }
 
   publish(files: readonly SharedFileInfo[]): void {
+    this.publisher ??= new Publisher(this);
     this.publisher.set(files);
   }
 
@@ -336,5 +346,5 @@ export class ChordNode implements ChordRouter {
 }
 
 export function createChordRouter(components: ChordComponents, init: ChordInit): ChordRouter {
-  return new ChordNode(components, init);
+  return new ChordNode(components, resolveChordConfig(init), init.holder, init.bootstrap);
 }

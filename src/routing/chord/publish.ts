@@ -39,7 +39,7 @@ export class Publisher {
   }
 
   set(files: readonly SharedFileInfo[]): void {
-    const h = this.node.cfg.holder;
+    const h = this.node.holder;
     const next = new Map<string, BasePointer[]>();
     for (const f of files) {
       const nameBytes = Buffer.byteLength(f.name, 'utf8');

@@ -41,7 +41,7 @@ export function startChordSearch(node: ChordNode, q: SearchRequest, sink: Search
   const wordSet = words;
   const maxHits = q.maxHits ?? Number.POSITIVE_INFINITY;
   const seen = new Set<string>();
-  const h = node.cfg.holder;
+  const h = node.holder;
   let ended = false;
   let hits = 0;
   let hops = 0;

@@ -11,6 +11,7 @@
 import type { NodeRef } from '../../protocol/chord/messages.js';
 import type { ChordNode } from './node.js';
 import type { VNode } from './vnode.js';
+import type { IdSpace } from './id.js';
 
 /** first index whose id ≥ key, N when none */
 export function lowerBound(refs: readonly NodeRef[], key: string): number {
@@ -20,6 +21,45 @@ export function lowerBound(refs: readonly NodeRef[], key: string): number {
     const mid = (lo + hi) >>> 1;
     if ((refs[mid] as NodeRef).id < key) lo = mid + 1;
     else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Ring positions as floats in [0, 1): exact for the leading ≥ 49 bits of each id, so the
+ * finger searches compare doubles; equal doubles fall back to the exact hex order.
+ * Computed once per ring and shared by every node that installs from it.
+ */
+const positions = new WeakMap<readonly NodeRef[], Float64Array>();
+
+function positionsOf(space: IdSpace, refs: readonly NodeRef[]): Float64Array {
+  let p = positions.get(refs);
+  if (p === undefined) {
+    p = new Float64Array(refs.length);
+    for (let k = 0; k < refs.length; k++) p[k] = position(space, (refs[k] as NodeRef).id);
+    positions.set(refs, p);
+  }
+  return p;
+}
+
+/** value / 2^m from the leading 13 hex digits (a power-of-two scaling: no rounding) */
+function position(space: IdSpace, id: string): number {
+  const lead = id.length <= 13 ? id : id.slice(0, 13);
+  return parseInt(lead, 16) * 2 ** (4 * (space.digits - lead.length) - space.bits);
+}
+
+/** first index whose position ≥ x (ties broken by the exact id), N when none */
+function lowerBoundAt(pos: Float64Array, refs: readonly NodeRef[], x: number, exact: () => string): number {
+  let lo = 0;
+  let hi = pos.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((pos[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < pos.length && pos[lo] === x) {
+    const key = exact();
+    while (lo < pos.length && pos[lo] === x && (refs[lo] as NodeRef).id < key) lo++;
   }
   return lo;
 }
@@ -37,18 +77,27 @@ export function installStableState(node: ChordNode, v: VNode, refs: readonly Nod
     v.fingers.clear();
     return;
   }
-  const r = node.cfg.successors;
-  const succs: NodeRef[] = [];
-  for (let k = 1; k <= Math.min(r, n - 1); k++) succs.push(refs[(j + k) % n] as NodeRef);
-  v.succs = succs;
+  const space = node.space;
+  const r = Math.min(node.cfg.successors, n - 1);
+  v.succs = j + 1 + r <= n ? refs.slice(j + 1, j + 1 + r) : [...refs.slice(j + 1), ...refs.slice(0, j + 1 + r - n)];
   v.pred = refs[(j + n - 1) % n];
   const nextIdx = (j + 1) % n;
+  const pos = positionsOf(space, refs);
+  const self = pos[j] as number;
+  // below this index 2^i is finer than the doubles resolve: exact hex arithmetic instead
+  const exactBelow = 4 * space.digits - 52;
   // collected from the top index down, reversed at the end
   const from: number[] = [];
   const nodes: NodeRef[] = [];
-  for (let i = node.space.bits - 1; i >= 0; i--) {
-    const start = node.space.addPow2(v.self.id, i);
-    let k = lowerBound(refs, start);
+  for (let i = space.bits - 1; i >= 0; i--) {
+    let k: number;
+    if (i >= exactBelow) {
+      let x = self + 2 ** (i - space.bits);
+      if (x >= 1) x -= 1;
+      k = lowerBoundAt(pos, refs, x, () => space.addPow2(v.self.id, i));
+    } else {
+      k = lowerBound(refs, space.addPow2(v.self.id, i));
+    }
     if (k === n) k = 0;
     const f = refs[k] as NodeRef;
     if (f.id === v.self.id) continue;

@@ -37,7 +37,8 @@ function identity(p: ChordPointer): string {
 }
 
 export class PointerStore {
-  private readonly byKey = new Map<string, Map<string, Entry>>();
+  /** created on the first pointer: most simulated nodes of a large ring never hold one */
+  private byKeyMap: Map<string, Map<string, Entry>> | undefined;
   private count = 0;
   private bytes = 0;
   /** pointers refused at a cap */
@@ -53,7 +54,12 @@ export class PointerStore {
   }
 
   get keys(): number {
-    return this.byKey.size;
+    return this.byKeyMap?.size ?? 0;
+  }
+
+  private get byKey(): Map<string, Map<string, Entry>> {
+    this.byKeyMap ??= new Map();
+    return this.byKeyMap;
   }
 
   /** approximate bytes held (wire size of the pointers plus keys) */
@@ -107,7 +113,7 @@ export class PointerStore {
     offset: number,
     limit: number,
   ): { pointers: ChordPointer[]; next: number | undefined } {
-    const m = this.byKey.get(key);
+    const m = this.byKeyMap?.get(key);
     const out: ChordPointer[] = [];
     if (m === undefined) return { pointers: out, next: undefined };
     let seen = 0;
@@ -130,7 +136,8 @@ export class PointerStore {
   /** every live pointer whose key lies in (a, b] (handover to a new owner) */
   range(a: string, b: string, now: number): StoredItem[] {
     const out: StoredItem[] = [];
-    for (const [key, m] of this.byKey) {
+    if (this.byKeyMap === undefined) return out;
+    for (const [key, m] of this.byKeyMap) {
       if (!betweenRight(key, a, b)) continue;
       for (const e of m.values()) {
         if (e.expiresAt > now)
@@ -143,7 +150,8 @@ export class PointerStore {
   /** drops expired pointers; returns how many */
   sweep(now: number): number {
     let dropped = 0;
-    for (const [key, m] of this.byKey) {
+    if (this.byKeyMap === undefined) return 0;
+    for (const [key, m] of this.byKeyMap) {
       for (const [id, e] of m) {
         if (e.expiresAt > now) continue;
         m.delete(id);

@@ -67,10 +67,8 @@ export interface ChordInit {
   readonly includeOwnFiles?: boolean;
 }
 
-export type ChordConfig = Required<Omit<ChordInit, 'bootstrap' | 'holder'>> & {
-  readonly holder: ChordInit['holder'];
-  readonly bootstrap: string | undefined;
-};
+/** Resolved options (everything but the per-node holder and introducer); shareable between nodes. */
+export type ChordConfig = Required<Omit<ChordInit, 'bootstrap' | 'holder'>>;
 
 export interface LookupResult {
   /** an owner was found (and, with `confirm`, answered) */

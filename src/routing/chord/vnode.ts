@@ -16,9 +16,13 @@ export class VNode {
   pred: NodeRef | undefined;
   /** fix_fingers cursor */
   fixNext = 0;
-  stabilizeTimer: TimerHandle | undefined;
-  fixTimer: TimerHandle | undefined;
-  checkTimer: TimerHandle | undefined;
+  /** one timer drives the three maintenance tasks: it fires at the earliest due time */
+  timer: TimerHandle | undefined;
+  dueStabilize = 0;
+  dueFix = 0;
+  dueCheck = 0;
+  /** the timer callback, built once per position */
+  tick: (() => void) | undefined;
   /** a stabilize round is waiting for its reply */
   stabilizing = false;
   /** joined a ring (or created one) */
@@ -37,16 +41,34 @@ export class VNode {
   /** replaces the successor list: drops self and duplicates, keeps the first r */
   setSuccessors(list: readonly NodeRef[]): void {
     const out: NodeRef[] = [];
-    const selfId = this.self.id;
+    const seen = new Set<string>();
+    seen.add(this.self.id);
     for (const n of list) {
-      if (n.id === selfId) continue;
-      let dup = false;
-      for (const o of out) if (o.id === n.id) dup = true;
-      if (dup) continue;
+      if (seen.has(n.id)) continue;
+      seen.add(n.id);
       out.push(n);
       if (out.length >= this.r) break;
     }
     this.succs = out;
+  }
+
+  /**
+   * True when [first, ...rest] would leave the successor list as it is (the steady state
+   * of stabilize): then nothing is allocated.
+   */
+  sameSuccessors(first: NodeRef, rest: readonly NodeRef[]): boolean {
+    const s = this.succs;
+    if (s[0]?.id !== first.id) return false;
+    const selfId = this.self.id;
+    let k = 1;
+    for (let j = 0; j < rest.length && k < this.r; j++) {
+      const n = rest[j] as NodeRef;
+      // the list wraps past us (a ring smaller than r): let setSuccessors sort it out
+      if (n.id === selfId) return false;
+      if (s[k]?.id !== n.id) return false;
+      k++;
+    }
+    return k === s.length;
   }
 
   /**
