@@ -81,8 +81,13 @@ async function exists(path: string): Promise<boolean> {
  * appears concurrently is never replaced; where links are not supported (EPERM/ENOTSUP/
  * EXDEV) it falls back to an existence check followed by rename.
  */
-export async function placeNoClobber(from: string, dir: string, name: string): Promise<string> {
-  for (let n = 0; n < MAX_NAME_ATTEMPTS; n++) {
+export async function placeNoClobber(
+  from: string,
+  dir: string,
+  name: string,
+  maxAttempts = MAX_NAME_ATTEMPTS,
+): Promise<string> {
+  for (let n = 0; n < maxAttempts; n++) {
     const target = join(dir, numberedName(name, n));
     try {
       await link(from, target);
@@ -99,5 +104,5 @@ export async function placeNoClobber(from: string, dir: string, name: string): P
       return target;
     }
   }
-  throw new TransferError('E_NO_FREE_NAME', `no free name for ${name} after ${MAX_NAME_ATTEMPTS} attempts`);
+  throw new TransferError('E_NO_FREE_NAME', `no free name for ${name} after ${maxAttempts} attempts`);
 }
