@@ -124,7 +124,7 @@ describe('downloads from the servent upload app', () => {
         void serveAfterGiv(h.app, sock, `GIV ${s.index}:${s.serventId}/${s.name}\n\n`);
       });
       sock.on('error', () => {});
-      cleanups.push(() => sock.destroy());
+      cleanups.push(() => void sock.destroy());
       return true;
     };
     const res = await startDownload(
