@@ -9,7 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from './core/clock.js';
@@ -23,6 +22,7 @@ import { ConnectionManager } from './net/connection-manager.js';
 import { HostCache, isDialable } from './net/host-cache.js';
 import { LinkTransport } from './net/link-transport.js';
 import { listen } from './net/listener.js';
+import { tcpConnect } from './net/tcp-connect.js';
 import type { Listener, ListenerHandlers } from './net/listener.js';
 import type { MemoryNetwork } from './net/memory-network.js';
 import { createDatagramTransport } from './net/datagram-transport.js';
@@ -200,11 +200,7 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
   /** every outbound byte stream: TCP, or the in-memory network in tests */
   const connectRaw = (host: string, port: number, signal?: AbortSignal): Promise<Duplex> => {
     if (deps.network !== undefined) return deps.network.connect(host, port, advertisedIp);
-    return new Promise((resolveConn, reject) => {
-      const s = net.connect({ host, port, noDelay: true, ...(signal !== undefined ? { signal } : {}) });
-      s.once('connect', () => resolveConn(s));
-      s.once('error', reject);
-    });
+    return tcpConnect(host, port, signal);
   };
 
   const transport = new LinkTransport();

@@ -6,7 +6,6 @@
  * It dials only hosts the user configured (`--peer`) or the overlay told us about
  * (pongs, X-Try): the host cache holds nothing else.
  */
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { parseHostPort } from '../core/bytes.js';
@@ -20,6 +19,7 @@ import { ServerHandshake } from '../protocol/handshake-server.js';
 import { Connection } from './connection.js';
 import type { ConnectionInfo } from './connection.js';
 import { runHandshake } from './handshake-phase.js';
+import { tcpConnect } from './tcp-connect.js';
 import type { HostCache } from './host-cache.js';
 import type { LinkTransport } from './link-transport.js';
 import type { SendQueueLimits } from './send-queue.js';
@@ -60,24 +60,6 @@ export interface ConnectionManagerOptions {
   /** called with our address as a peer sees it (Remote-IP) */
   readonly onRemoteIp?: (ip: string) => void;
 }
-
-const tcpConnect: Connector = (host, port, signal) =>
-  new Promise((resolve, reject) => {
-    const s = net.connect({ host, port, noDelay: true });
-    const onAbort = (): void => {
-      s.destroy();
-      reject(new Error('connect aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    s.once('connect', () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(e);
-    });
-  });
 
 function headerBool(h: HandshakeHeaders, name: string): boolean {
   return h.get(name)?.trim().toLowerCase() === 'true';
@@ -321,7 +303,9 @@ export class ConnectionManager {
     const rh = done.remoteHeaders;
     const remoteIp = rh.get('Remote-IP')?.trim();
     if (remoteIp !== undefined && remoteIp !== '') this.opts.onRemoteIp?.(remoteIp);
-    if (listen !== undefined) this.opts.hostCache.add(listen.ip, listen.port, 'peer');
+    // only ultrapeers are worth dialing later; a leaf's address would only be refused
+    if (listen !== undefined && headerBool(rh, 'X-Ultrapeer'))
+      this.opts.hostCache.add(listen.ip, listen.port, 'peer');
     const info: ConnectionInfo = {
       id: `c${this.nextId++}`,
       direction,

@@ -144,6 +144,13 @@ describe('handshake matrix against a live servent', () => {
     expect(ok.text).toMatch(/^GNUTELLA\/0\.6 200/);
   });
 
+  it('links outlive the handshake deadline (the deadline bounds the handshake only)', async () => {
+    tn = await createTestnet(2, { topology: 'line', config: () => ({ handshakeTimeoutMs: 200 }) });
+    await tn.waitConnected();
+    await new Promise((r) => setTimeout(r, 700));
+    for (const s of tn.servents) expect(s.connections.list().map((c) => c.state)).toEqual(['open']);
+  });
+
   it('deflate both ways between two servents carries searches', async () => {
     tn = await createTestnet(2, {
       topology: 'line',
