@@ -254,6 +254,38 @@ describe('download engine: one source', () => {
     expect(d.sources()[0]).toMatchObject({ status: 'dropped', code: 'E_URN_MISMATCH' });
   });
 
+  it('pause closes connections and checkpoints; resume continues; events report states and sources', async () => {
+    const data = content(500_000, 16);
+    const src = await source(data, { throttle: { chunk: 16 * 1024, everyMs: 5 } });
+    const dir = out();
+    const d = startDownload(
+      testOptions({ sources: [src.source()], urn: urnOf(data), size: data.length, outDir: dir }),
+    );
+    const states: string[] = [];
+    const statuses: string[] = [];
+    let progressEvents = 0;
+    d.on('state', (s) => states.push(s));
+    d.on('source', (e) => statuses.push(e.status));
+    const off = d.on('progress', () => progressEvents++);
+    await new Promise((r) => setTimeout(r, 80));
+    await d.pause();
+    const atPause = d.progress().bytes;
+    expect(atPause).toBeGreaterThan(0);
+    expect(d.progress().sources.active).toBe(0);
+    expect(existsSync(d.partPath)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(d.progress().bytes).toBe(atPause);
+    d.resume();
+    const res = await d.done;
+    off();
+    expect(readFileSync(res.path).equals(data)).toBe(true);
+    expect(states).toEqual(['paused', 'running', 'verifying', 'done']);
+    expect(statuses).toContain('active');
+    expect(statuses).toContain('idle');
+    expect(progressEvents).toBeGreaterThan(0);
+    expect(src.connections).toBe(2);
+  });
+
   it('cancel keeps the part for later; cancel with discard removes it', async () => {
     const data = content(400_000, 12);
     const src = await source(data, { throttle: { chunk: 8 * 1024, everyMs: 10 } });

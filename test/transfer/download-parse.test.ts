@@ -158,13 +158,15 @@ describe('sourceFromHit / sourceKey', () => {
   });
 
   it('direct hit with a urn asks by urn; without one by /get/ with an encoded name', () => {
-    expect(sourceFromHit(hit(false, URN.toLowerCase()))).toEqual({
+    const h = hit(false, URN.toLowerCase());
+    expect(sourceFromHit(h)).toEqual({
       kind: 'direct',
       host: '192.168.1.9',
       port: 6346,
       path: `/uri-res/N2R?${URN}`,
       serventId: GUID,
       index: 42,
+      hit: h,
     });
     expect(sourceFromHit(hit(false, undefined))).toMatchObject({ path: '/get/42/a%20b%23c.txt' });
   });

@@ -140,7 +140,13 @@ export class SourceEntry {
           this.viaPush === undefined
         ) {
           // the holder may be firewalled without saying so: ask it to connect to us
-          this.viaPush = { kind: 'push', serventId: src.serventId, index: src.index ?? 0, name: pushName };
+          this.viaPush = {
+            kind: 'push',
+            serventId: src.serventId,
+            index: src.index ?? 0,
+            name: pushName,
+            ...(src.hit !== undefined ? { hit: src.hit } : {}),
+          };
           this.status = 'idle';
           return 'push';
         }

@@ -218,6 +218,7 @@ export function sourceFromHit(hit: SearchHit): DownloadSource {
     path,
     serventId: holder.serventId.toLowerCase(),
     index: file.index,
+    hit,
   };
 }
 

@@ -20,6 +20,8 @@ export interface DirectSource {
   readonly serventId?: string;
   /** file index for a fallback Push (0 when unknown, as gtk-gnutella does for magnets) */
   readonly index?: number;
+  /** the hit this source came from (a fallback Push is routed along it) */
+  readonly hit?: SearchHit;
 }
 
 /** A firewalled holder: it must connect to us (Push over the overlay, then GIV). */
