@@ -8,6 +8,8 @@ import type { Simulation } from './simulation.js';
 import { integerHistogram, roundSig, type Summary, summarize } from './stats.js';
 
 export interface Distribution {
+  /** sample size (0: the other fields are 0 and mean nothing) */
+  readonly count: number;
   readonly mean: number;
   readonly p1: number;
   readonly p50: number;
@@ -74,7 +76,7 @@ export interface RunMetrics {
 }
 
 function dist(s: Summary): Distribution {
-  return { mean: s.mean, p1: s.p1, p50: s.p50, p99: s.p99, max: s.max };
+  return { count: s.count, mean: s.mean, p1: s.p1, p50: s.p50, p99: s.p99, max: s.max };
 }
 
 export function collectMetrics<M>(sim: Simulation<M>): RunMetrics {

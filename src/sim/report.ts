@@ -76,10 +76,18 @@ export function resultTable(r: ScenarioResult): string {
   const header = [...(r.axes.length === 0 ? ['nodes'] : r.axes), ...used.map(([h]) => h), ...refLabels];
   const rows = r.points.map((p) => [
     ...(r.axes.length === 0 ? [fmt(p.metrics.nodes)] : r.axes.map((a) => valueText(p.values[a]))),
-    ...used.map(([, path]) => fmt(metricAt(p.metrics, path))),
+    ...used.map(([, path]) =>
+      fmt(emptyDistribution(p.metrics, path) ? undefined : metricAt(p.metrics, path)),
+    ),
     ...refLabels.map((key) => fmt(p.references.find((ref) => `${ref.label} (${ref.metric})` === key)?.value)),
   ]);
   return table(header, rows);
+}
+
+/** True when `path` ("hops.mean") points into a distribution with no samples. */
+function emptyDistribution(m: unknown, path: string): boolean {
+  const dot = path.lastIndexOf('.');
+  return dot > 0 && metricAt(m, `${path.slice(0, dot)}.count`) === 0;
 }
 
 export interface Plot {
@@ -142,14 +150,16 @@ export function resultPlots(r: ScenarioResult, s: Scenario): Plot[] {
   }
   for (const metric of sweep.metrics) {
     const series: Series[] = [];
+    const refSeries: Series[] = [];
     const xs: number[] = [];
     const ys: number[] = [];
+    let group = 0;
     for (const [key, pts] of groups) {
       const label = seriesAxis === undefined ? metric : `${seriesAxis}=${key}`;
       const ours = pts
         .map((p) => [Number(p.values[xAxis]), metricAt(p.metrics, metric)] as const)
         .filter((xy): xy is readonly [number, number] => xy[1] !== undefined && Number.isFinite(xy[0]));
-      series.push({ label, points: ours });
+      series.push({ label, points: ours, color: group });
       const refs = new Map<string, [number, number][]>();
       for (const p of pts) {
         for (const ref of p.references) {
@@ -160,16 +170,25 @@ export function resultPlots(r: ScenarioResult, s: Scenario): Plot[] {
         }
       }
       for (const [refLabel, refPts] of refs) {
-        series.push({
-          label: `${refLabel}${seriesAxis === undefined ? '' : ` ${key}`}`,
-          points: refPts,
-          reference: true,
-        });
+        const suffix = seriesAxis === undefined ? '' : ` ${key}`;
+        refSeries.push({ label: `${refLabel}${suffix}`, points: refPts, reference: true, color: group });
       }
       for (const [x, y] of ours) {
         xs.push(x);
         ys.push(y);
       }
+      group++;
+    }
+    // a reference that does not depend on the series axis is drawn once, in gray
+    const sameForAll =
+      groups.size > 1 &&
+      refSeries.length === groups.size &&
+      refSeries.every((r) => JSON.stringify(r.points) === JSON.stringify(refSeries[0]?.points));
+    if (sameForAll && refSeries[0] !== undefined) {
+      const first = refSeries[0];
+      series.push({ ...first, label: first.label.replace(/ [^ ]+$/, ''), color: -1 });
+    } else {
+      series.push(...refSeries);
     }
     for (const ref of s.references) {
       if (ref.metric !== metric) continue;

@@ -9,6 +9,8 @@ export interface Series {
   readonly points: readonly (readonly [number, number])[];
   /** drawn dashed, without markers: analytic or published values */
   readonly reference?: boolean;
+  /** palette index (default: the series' position; −1 = gray); a reference takes its series' color */
+  readonly color?: number;
 }
 
 export interface LineChart {
@@ -142,7 +144,7 @@ export function lineChartSvg(c: LineChart): string {
     );
   }
   c.series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length] as string;
+    const color = s.color === -1 ? '#555555' : (PALETTE[(s.color ?? i) % PALETTE.length] as string);
     const pts = s.points
       .filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]))
       .map((p) => `${f(ax.map(p[0]))},${f(ay.map(p[1]))}`);

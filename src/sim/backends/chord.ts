@@ -19,6 +19,9 @@ import type { ChordMessage, NodeRef } from '../../protocol/chord/messages.js';
 import { ChordNode, CHORD_DEFAULTS, resolveChordConfig } from '../../routing/chord/index.js';
 import type { ChordConfig, ChordInit, ChordRouter } from '../../routing/chord/index.js';
 import type { ReferencePoint, ReferenceValue, SimBackend, SimParams } from '../backend.js';
+import type { SimulationConfig } from '../config.js';
+import { Simulation } from '../simulation.js';
+import { createRng } from '../../core/rng.js';
 
 /** ChordInit options a scenario may set (numbers, booleans, lookupMode). */
 export const CHORD_PARAM_KEYS = [
@@ -168,3 +171,144 @@ export const chordBackend: SimBackend<ChordMessage> = {
     for (const r of routers) r?.installStable(ring);
   },
 };
+
+// ---- bare-lookup probes (the Chord papers' experiments) ------------------------------
+
+/**
+ * The live ring as the papers define success against: every joined ring position of
+ * every running router, sorted. Rebuilt only when the population may have changed.
+ */
+export class ChordOracle {
+  private ring: NodeRef[] = [];
+  private version = -1;
+  private incomplete = true;
+
+  constructor(private readonly sim: Simulation<ChordMessage>) {}
+
+  /** the current owner (successor) of `key` */
+  owner(key: string): NodeRef | undefined {
+    this.refresh();
+    const ring = this.ring;
+    if (ring.length === 0) return undefined;
+    let lo = 0;
+    let hi = ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ring[mid] as NodeRef).id < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return ring[lo === ring.length ? 0 : lo];
+  }
+
+  private refresh(): void {
+    const c = this.sim.churnCounts;
+    const v = c.joins + c.leaves + c.failures + c.massFailed;
+    if (v === this.version && !this.incomplete) return;
+    this.version = v;
+    const net = this.sim.network;
+    const refs: NodeRef[] = [];
+    this.incomplete = false;
+    for (let k = 0; k < net.liveNodes(); k++) {
+      const r = this.sim.router(net.liveAt(k)) as ChordRouter | undefined;
+      if (r === undefined) continue;
+      const joined = r.joinedVnodes();
+      if (joined.length < r.vnodes.length) this.incomplete = true;
+      for (const ref of joined) refs.push(ref);
+    }
+    this.ring = refs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+}
+
+export interface ProbeOptions {
+  /** bare lookups to issue */
+  readonly lookups: number;
+  /** Poisson arrivals, network-wide, per simulated second */
+  readonly ratePerSec: number;
+  readonly startMs: number;
+  /** seed of the probe's own choices (nodes, keys) */
+  readonly seed: number;
+  /** ping the owner and fall back along the replica list (default true) */
+  readonly confirm?: boolean;
+}
+
+export interface ProbeResult {
+  readonly lookups: number;
+  /** not finished with the key's current owner */
+  readonly failed: number;
+  /** of those: finished, but with another node than the current owner */
+  readonly wrongOwner: number;
+  /** hops (papers' convention) of successful lookups: index = hops */
+  readonly hops: readonly number[];
+  /** timeouts per lookup, all lookups: index = timeouts */
+  readonly timeouts: readonly number[];
+  readonly simulatedMs: number;
+  readonly events: number;
+  readonly liveAtEnd: number;
+}
+
+/**
+ * Runs `config` (its nodes, params, network and churn; its workload is ignored) and
+ * issues bare lookups of uniformly random keys from random joined nodes, each judged
+ * against the live ring when it completes.
+ */
+export async function probeLookups(config: SimulationConfig, o: ProbeOptions): Promise<ProbeResult> {
+  const { workload: _ignored, ...rest } = config;
+  const sim = new Simulation(chordBackend, rest);
+  await sim.setup();
+  const oracle = new ChordOracle(sim);
+  const rng = createRng(o.seed);
+  const hops: number[] = [];
+  const timeouts: number[] = [];
+  const bump = (h: number[], k: number): void => {
+    while (h.length <= k) h.push(0);
+    h[k] = (h[k] as number) + 1;
+  };
+  let failed = 0;
+  let wrong = 0;
+  let done = 0;
+  let issued = 0;
+  const issue = (): void => {
+    const net = sim.network;
+    let router: ChordRouter | undefined;
+    for (let tries = 0; tries < 100 && router === undefined; tries++) {
+      const r = sim.router(net.liveAt(rng.int(net.liveNodes()))) as ChordRouter | undefined;
+      if (r !== undefined && r.joinedVnodes().length === r.vnodes.length) router = r;
+    }
+    if (router === undefined) return;
+    const key = router.space.random(() => rng.uint32());
+    issued++;
+    router.lookup(
+      key,
+      (res) => {
+        done++;
+        bump(timeouts, res.timeouts);
+        const truth = oracle.owner(key);
+        if (res.ok && res.owner !== undefined && truth !== undefined && res.owner.id === truth.id) {
+          bump(hops, res.hops);
+          return;
+        }
+        failed++;
+        if (res.ok) wrong++;
+      },
+      { confirm: o.confirm ?? true },
+    );
+  };
+  let t = o.startMs;
+  for (let k = 0; k < o.lookups; k++) {
+    t += (-Math.log(1 - rng.float()) * 1000) / o.ratePerSec;
+    sim.at(t, issue);
+  }
+  sim.advance(t - sim.now());
+  // every lookup ends by its own deadline; finish the stragglers
+  for (let guard = 0; done < issued && guard < 1000; guard++) sim.advance(1000);
+  return {
+    lookups: issued,
+    failed: failed + (issued - done),
+    wrongOwner: wrong,
+    hops,
+    timeouts,
+    simulatedMs: sim.now(),
+    events: sim.scheduler.eventsRun(),
+    liveAtEnd: sim.network.liveNodes(),
+  };
+}

@@ -5,8 +5,10 @@
 import type { AnySimBackend } from '../backend.js';
 import { chordBackend } from './chord.js';
 import { floodBackend } from './flood.js';
+import { kelipsBackend } from './kelips.js';
 
 export const backends: Readonly<Record<string, AnySimBackend>> = Object.freeze({
   flood: floodBackend,
   chord: chordBackend,
+  kelips: kelipsBackend,
 });
