@@ -70,6 +70,27 @@ describe('scenario validation', () => {
         'SIM_SCENARIO_RANGE',
         'network.partitions[0].sets[0][0][0]',
       ],
+      [
+        { ...base, network: { partitions: Array(65).fill({ startMs: 0, endMs: 1, sets: [[[0, 1]]] }) } },
+        'SIM_SCENARIO_RANGE',
+        'network.partitions',
+      ],
+      [{ ...base, topology: { kind: 'regular', degree: 1001 } }, 'SIM_SCENARIO_RANGE', 'topology.degree'],
+      [
+        { ...base, workload: { ...base.workload, queries: 1e8 + 1 } },
+        'SIM_SCENARIO_RANGE',
+        'workload.queries',
+      ],
+      [
+        { ...base, workload: { ...base.workload, placement: { kind: 'zipf', files: 1e7 + 1, perNode: 1 } } },
+        'SIM_SCENARIO_RANGE',
+        'workload.placement.files',
+      ],
+      [
+        { ...base, workload: { ...base.workload, placement: { kind: 'zipf', files: 10, perNode: 10_001 } } },
+        'SIM_SCENARIO_RANGE',
+        'workload.placement.perNode',
+      ],
       [{ ...base, workload: { ...base.workload, ratePerSec: 1 } }, 'SIM_SCENARIO_FIELD', 'workload'],
       [
         { ...base, workload: { ...base.workload, placement: { kind: 'zipf', files: 0, perNode: 1 } } },
