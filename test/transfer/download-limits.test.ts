@@ -1,7 +1,7 @@
 /** One test per download-side cap that the other files do not already cover (see docs/LIMITS.md). */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { ConfigError, TransferError } from '../../src/core/errors.js';
@@ -106,6 +106,27 @@ describe('download limits', () => {
     );
     await expect(d.done).rejects.toMatchObject({ code: 'E_NO_SOURCES' });
     expect(d.sources()[0]).toMatchObject({ status: 'dropped', code: 'E_SIZE_TOO_LARGE' });
+  });
+
+  it('a source that never says the size, when we do not know it, is dropped (E_SIZE_UNKNOWN)', async () => {
+    const canned = (): Promise<Duplex> => {
+      const incoming = new PassThrough();
+      incoming.end(
+        'HTTP/1.1 206 Partial\r\nContent-Range: bytes 0-9/*\r\nContent-Length: 10\r\n\r\n0123456789',
+      );
+      const sink = new PassThrough();
+      sink.resume();
+      return Promise.resolve(Duplex.from({ readable: incoming, writable: sink }));
+    };
+    const d = startDownload(
+      testOptions({
+        sources: [{ kind: 'direct', host: '127.0.0.1', port: 9, path: '/x' }],
+        outDir: out(),
+        connect: canned,
+      }),
+    );
+    await expect(d.done).rejects.toMatchObject({ code: 'E_NO_SOURCES' });
+    expect(d.sources()[0]).toMatchObject({ status: 'dropped', code: 'E_SIZE_UNKNOWN' });
   });
 
   it('maxStateBytes: an oversized or malformed state file is left alone; the download uses another part name', async () => {

@@ -94,7 +94,7 @@ export class DownloadFile {
     }
     if (info.total === undefined) {
       if (this.size === undefined)
-        throw new TransferError('E_SIZE_MISMATCH', 'source did not say the file size');
+        throw new TransferError('E_SIZE_UNKNOWN', 'source did not say the file size');
       return false;
     }
     if (info.total > this.maxFileBytes) {

@@ -14,6 +14,7 @@ export { parseResponseHead, RESPONSE_HEAD_DEFAULTS } from './http-response.js';
 export type { ResponseHead, ResponseHeadLimits } from './http-response.js';
 export { HttpClientConnection, HttpStatusError } from './http-client.js';
 export { tcpConnect } from './connect.js';
+export { bestHitGroup, groupHits, type HitGroup } from './hit-groups.js';
 export { DOWNLOAD_DEFAULTS } from './types.js';
 export type {
   Connector,
