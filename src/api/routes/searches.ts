@@ -1,7 +1,7 @@
 /**
  * Searches: POST /api/searches starts one, GET …/:id/events streams its hits as
  * Server-Sent Events (`hit` events with the hit's number as event id, then one `end`),
- * DELETE stops and forgets it.
+ * POST …/:id/stop ends it (its hits stay, for downloads), DELETE stops and forgets it.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
@@ -95,6 +95,16 @@ export function searchRoutes(app: FastifyInstance, ctx: ApiContext): void {
         after,
       );
       stream.onClose(unsubscribe);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/searches/:id/stop',
+    { schema: { params: ID_PARAMS, response: { 200: SEARCH_SUMMARY, '4xx': ERROR_SCHEMA } } },
+    async (req) => {
+      const s = find(req.params.id);
+      searches.stop(s.id);
+      return searchSummary(s);
     },
   );
 
