@@ -1,0 +1,29 @@
+/**
+ * "ip:port" ⇄ wire address (IPv4 in network order, port u16). Kelips peers are named by
+ * the address their datagrams come from, so these strings are also table keys: one
+ * canonical spelling (dotted decimal without leading zeros) is enforced both ways.
+ */
+import { ipv4FromString, ipv4ToString } from '../../core/bytes.js';
+
+/** Parses a canonical "a.b.c.d:port" (port 1 … 65535); undefined otherwise. */
+export function parseAddr(s: string): { ip: number; port: number } | undefined {
+  const colon = s.lastIndexOf(':');
+  if (colon < 7) return undefined;
+  const ip = ipv4FromString(s.slice(0, colon));
+  const portText = s.slice(colon + 1);
+  if (ip === undefined || !/^[1-9]\d{0,4}$/.test(portText)) return undefined;
+  const port = Number(portText);
+  if (port > 65535) return undefined;
+  // refuse non-canonical spellings ("010.0.0.1") so that one node has one key
+  if (ipv4ToString(ip) !== s.slice(0, colon)) return undefined;
+  return { ip, port };
+}
+
+export function formatAddr(ip: number, port: number): string {
+  return `${ipv4ToString(ip)}:${port}`;
+}
+
+/** True for a usable unicast address: not 0.0.0.0, not 255.255.255.255, port ≠ 0. */
+export function isUsableAddr(ip: number, port: number): boolean {
+  return ip !== 0 && ip !== 0xffffffff && port !== 0;
+}
