@@ -108,20 +108,27 @@ export function resultPlots(r: ScenarioResult, s: Scenario): Plot[] {
   if (last === undefined) return plots;
   if (r.axes.length === 0) {
     const m = last.metrics;
-    if (m.hopsHistogram.length > 0) {
+    // a scenario reference with metric "hopsHistogram" ([hops, fraction] pairs) is drawn beside ours
+    const refHist = s.references.find((ref) => ref.metric === 'hopsHistogram');
+    if (m.hopsHistogram.length > 0 || refHist !== undefined) {
+      const total = Math.max(1, successCount(m));
+      const ours = new Map(m.hopsHistogram.map(([h, n]) => [h, n / total]));
+      const theirs = new Map(refHist?.points.map(([h, f]) => [h, f]) ?? []);
+      const hs = [...new Set([...ours.keys(), ...theirs.keys()])].sort((a, b) => a - b);
       plots.push({
         name: 'hops.svg',
         svg: barChartSvg({
           title: `hops of the first hit: ${title}`,
           xLabel: 'hops',
           yLabel: 'fraction of successful lookups',
-          bars: m.hopsHistogram.map(([h, n]) => ({
-            label: String(h),
-            value: n / Math.max(1, successCount(m)),
-          })),
+          bars: hs.map((h) => ({ label: String(h), value: ours.get(h) ?? 0 })),
+          ...(refHist === undefined
+            ? {}
+            : { reference: { label: refHist.label, values: hs.map((h) => theirs.get(h) ?? 0) } }),
         }),
       });
     }
+    const refTime = s.references.find((ref) => ref.metric === 'successVsTime');
     if (m.successVsTime.length > 0) {
       plots.push({
         name: 'success-vs-time.svg',
@@ -131,6 +138,9 @@ export function resultPlots(r: ScenarioResult, s: Scenario): Plot[] {
           yLabel: 'success',
           series: [
             { label: 'success', points: m.successVsTime.map((b) => [b.t / 1000, b.success] as const) },
+            ...(refTime === undefined
+              ? []
+              : [{ label: refTime.label, points: refTime.points, reference: true }]),
           ],
         }),
       });

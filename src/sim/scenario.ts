@@ -51,6 +51,12 @@ export const SCENARIO_LIMITS = {
   maxScenarioBytes: 1 << 20,
 } as const;
 
+/**
+ * Published or analytic values drawn beside ours. With a sweep, `metric` is a result
+ * path ("hops.mean") and x is the sweep's x axis. Without a sweep, two metrics are
+ * drawn: "hopsHistogram" ([hops, fraction of successful lookups]) and "successVsTime"
+ * ([seconds, success]).
+ */
 export interface ReferenceSeries {
   readonly label: string;
   readonly metric: string;

@@ -111,12 +111,38 @@ describe('determinism', () => {
     expect(json.points[5]?.point).toEqual({ 'params.ttl': 3, nodes: 100 });
   });
 
-  it('a single run plots the hops histogram and success over time', async () => {
-    const s = validateScenario({ ...scenario, trace: false, churn: undefined });
+  it('a single run plots the hops histogram and success over time, with references beside ours', async () => {
+    const s = validateScenario({
+      ...scenario,
+      trace: false,
+      churn: undefined,
+      references: [
+        {
+          label: 'paper Fig. X',
+          metric: 'hopsHistogram',
+          points: [
+            [1, 0.1],
+            [2, 0.5],
+            [9, 0.4],
+          ],
+        },
+        {
+          label: 'paper Fig. Y',
+          metric: 'successVsTime',
+          points: [
+            [0, 1],
+            [50, 0.5],
+          ],
+        },
+      ],
+    });
     const r = await runScenario(s, { backends: toyBackends });
     const plots = resultPlots(r, s);
     expect(plots.map((p) => p.name)).toEqual(['hops.svg', 'success-vs-time.svg']);
     for (const p of plots) assertWellFormedXml(p.svg);
+    expect(plots[0]?.svg).toContain('paper Fig. X');
+    expect(plots[0]?.svg).toContain('>9<'); // the reference's hop count appears even if we never saw it
+    expect(plots[1]?.svg).toContain('paper Fig. Y');
     expect(resultTable(r)).toContain('| nodes');
   });
 });
