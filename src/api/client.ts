@@ -116,42 +116,48 @@ export class ApiClient {
     return this.request('GET', '/api/status');
   }
 
+  startSearch(q: SearchOptions, signal?: AbortSignal): Promise<SearchSummaryView> {
+    return this.request<SearchSummaryView>('POST', '/api/searches', q, signal);
+  }
+
+  /** Yields a search's hits from its event stream; returns how it ended (undefined: stream cut). */
+  async *events(id: string, signal?: AbortSignal): AsyncGenerator<ApiHit, ApiSearchEnd | undefined> {
+    const res = await this.fetch(`/api/searches/${id}/events`, {
+      headers: { Accept: 'text/event-stream' },
+      ...(signal !== undefined ? { signal } : {}),
+    });
+    if (!res.ok || res.body === null) {
+      throw new ApiRequestError(
+        'E_API_STREAM',
+        `search ${id}: event stream answered HTTP ${res.status}`,
+        res.status,
+      );
+    }
+    try {
+      for await (const ev of readSse(res.body)) {
+        if (ev.event === 'hit') yield JSON.parse(ev.data) as ApiHit;
+        else if (ev.event === 'end') return (JSON.parse(ev.data) as { reason: ApiSearchEnd }).reason;
+      }
+    } catch (e) {
+      if (!(signal?.aborted ?? false)) throw e;
+    }
+    return undefined;
+  }
+
   /**
    * Starts a search on the servent and yields its hits as they arrive; returns how it
    * ended. Aborting `signal` (or leaving the loop early) stops the search on the servent.
    */
   async *search(q: SearchOptions, signal?: AbortSignal): AsyncGenerator<ApiHit, ApiSearchEnd | undefined> {
-    const s = await this.request<SearchSummaryView>('POST', '/api/searches', q, signal);
+    const s = await this.startSearch(q, signal);
     let reason: ApiSearchEnd | undefined;
     try {
-      const res = await this.fetch(`/api/searches/${s.id}/events`, {
-        headers: { Accept: 'text/event-stream' },
-        ...(signal !== undefined ? { signal } : {}),
-      });
-      if (!res.ok || res.body === null) {
-        throw new ApiRequestError(
-          'E_API_STREAM',
-          `search ${s.id}: event stream answered HTTP ${res.status}`,
-          res.status,
-        );
-      }
-      try {
-        for await (const ev of readSse(res.body)) {
-          if (ev.event === 'hit') yield JSON.parse(ev.data) as ApiHit;
-          else if (ev.event === 'end') {
-            reason = (JSON.parse(ev.data) as { reason: ApiSearchEnd }).reason;
-            break;
-          }
-        }
-      } catch (e) {
-        if (!(signal?.aborted ?? false)) throw e;
-      }
+      reason = yield* this.events(s.id, signal);
       return reason;
     } finally {
-      if (reason === undefined) {
-        // stopped by the caller: stop the search on the servent too (best effort)
-        await this.request('DELETE', `/api/searches/${s.id}`).catch(() => undefined);
-      }
+      // stopped by the caller: stop the search on the servent too (best effort)
+      if (reason === undefined)
+        await this.request('POST', `/api/searches/${s.id}/stop`).catch(() => undefined);
     }
   }
 

@@ -13,4 +13,6 @@ export { SEARCH_LIMITS, type SearchLimits, type ApiHit, type ApiSearchEnd } from
 export { DOWNLOAD_REGISTRY_LIMITS, type DownloadRegistryLimits } from './download-registry.js';
 export { SSE_DEFAULTS } from './sse.js';
 export type { DownloadView, PeerView, SearchSummaryView, UploadsView } from './views.js';
-export { ApiClient, parseApiAddress, type ApiClientOptions } from './client.js';
+export { ApiClient, ApiRequestError, parseApiAddress, readSse, type ApiClientOptions } from './client.js';
+export { getThroughApi, type GetThroughApiOptions } from './cli-get.js';
+export { searchThroughApi, type SearchThroughApiOptions } from './cli-search.js';
