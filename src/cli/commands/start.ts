@@ -7,6 +7,8 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createSystemClock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import { createRng } from '../../core/rng.js';
+import { startApiServer } from '../../api/index.js';
+import type { ApiServer } from '../../api/index.js';
 import { DEFAULT_CONFIG, seedFromCrypto, startServent } from '../../servent.js';
 import type { RoutingKind, ServentConfig } from '../../servent.js';
 import { createLogger } from '../logger.js';
@@ -40,6 +42,16 @@ const startOptions = {
   compress: { type: 'boolean', default: true, describe: 'offer deflate link compression' },
   watch: { type: 'boolean', default: true, describe: 'notice changes in shared folders while running' },
   seed: { type: 'number', describe: 'seed the random generator (reproducible runs)' },
+  api: {
+    type: 'string',
+    describe: 'control API and web page address (HOST:PORT), or "off"',
+    defaultDescription: '127.0.0.1:<listen port + 1000>',
+  },
+  'api-token': {
+    type: 'string',
+    describe:
+      'token every API request must carry (needed to serve the API beyond loopback; or SERVENT_API_TOKEN)',
+  },
 } as const;
 
 type StartArgs = ArgumentsCamelCase<{
@@ -62,6 +74,8 @@ type StartArgs = ArgumentsCamelCase<{
   compress: boolean;
   watch: boolean;
   seed: number | undefined;
+  api: string | undefined;
+  apiToken: string | undefined;
 }>;
 
 export function configFromArgs(a: StartArgs): ServentConfig {
@@ -120,6 +134,23 @@ export const startCommand: CommandModule<object, StartArgs> = {
       }
       throw e;
     }
+    let api: ApiServer | undefined;
+    if (args.api !== 'off') {
+      const where = args.api === undefined ? {} : parseHostPortOption(args.api, '--api');
+      const token = args.apiToken ?? process.env['SERVENT_API_TOKEN'];
+      try {
+        api = await startApiServer({
+          servent,
+          clock,
+          log,
+          ...where,
+          ...(token !== undefined && token !== '' ? { token } : {}),
+        });
+      } catch (e) {
+        await servent.stop();
+        throw e;
+      }
+    }
     const t = servent.library.totals();
     const a = servent.address();
     const shares = config.shares.length > 0 ? config.shares.join(', ') : `${config.dataDir}/share`;
@@ -128,6 +159,9 @@ export const startCommand: CommandModule<object, StartArgs> = {
         `${config.routing} · sharing ${t.files} files (${formatBytes(t.bytes)}) from ${shares} · ` +
         `search with: npx servent search WORDS --peer ${a.ip}:${a.port}\n`,
     );
+    if (api !== undefined) {
+      process.stdout.write(`web page: ${api.url} · control API: --api ${api.host}:${api.port}\n`);
+    }
     await new Promise<void>((resolveStop) => {
       let stopping = false;
       const stop = (sig: string): void => {
@@ -136,10 +170,12 @@ export const startCommand: CommandModule<object, StartArgs> = {
         }
         stopping = true;
         log.info({ signal: sig }, 'shutting down');
-        void servent.stop().then(resolveStop, (e: unknown) => {
-          log.error({ err: String(e) }, 'shutdown failed');
-          resolveStop();
-        });
+        void (api?.close() ?? Promise.resolve())
+          .then(() => servent.stop())
+          .then(resolveStop, (e: unknown) => {
+            log.error({ err: String(e) }, 'shutdown failed');
+            resolveStop();
+          });
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
