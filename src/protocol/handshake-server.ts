@@ -142,7 +142,7 @@ export class ServerHandshake {
     }
     const inbound = contentEncodingOf(final.headers);
     if (inbound === undefined) return unsupportedEncoding(final.headers);
-    const remote = HandshakeHeaders.from(hello.headers).override(final.headers);
+    const remote = HandshakeHeaders.fromParsedLines(hello.headers.lines()).override(final.headers);
     return {
       done: {
         version: '0.6',
