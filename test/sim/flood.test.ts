@@ -138,7 +138,7 @@ describe('flood in the simulator', () => {
       latency: string;
       network: { lost: number };
     };
-    expect(m.lookups).toBe(120);
+    expect(m.lookups).toBe(80);
     expect(m.success).toBeGreaterThan(0.3);
     expect(m.traceHash).toMatch(/^[0-9a-f]{16}$/);
     expect(m.latency).toBe('matrix(8x8x0.5)+loss(0.01)+partitions(1)');
