@@ -4,6 +4,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../core/errors.js';
+import { parseApiAddress, searchThroughApi } from '../../api/index.js';
 import { openClientSession } from '../../client.js';
 import type { SearchHit } from '../../routing/types.js';
 import { createLogger } from '../logger.js';
@@ -18,6 +19,8 @@ type SearchArgs = ArgumentsCamelCase<{
   json: boolean;
   urn: string | undefined;
   logLevel: string;
+  api: string | undefined;
+  apiToken: string | undefined;
 }>;
 
 export function formatSize(n: number): string {
@@ -87,9 +90,11 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       peer: {
         type: 'string',
         array: true,
-        demandOption: true,
+        default: [] as string[],
         describe: 'servent to search through (HOST:PORT)',
       },
+      api: { type: 'string', describe: "search through a running servent's control API (HOST:PORT) instead" },
+      'api-token': { type: 'string', describe: 'token of that API (or SERVENT_API_TOKEN)' },
       timeout: { type: 'number', default: 5, describe: 'seconds to wait for hits' },
       ttl: { type: 'number', default: 4, describe: 'query TTL' },
       json: { type: 'boolean', default: false, describe: 'one JSON object per hit' },
@@ -102,6 +107,24 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     if (args.urn !== undefined && !/^urn:sha1:[A-Za-z2-7]{32}$/.test(args.urn)) {
       throw new ConfigError('E_BAD_URN', `--urn: expected urn:sha1:<32 base32 chars>, got "${args.urn}"`);
     }
+    if (args.api !== undefined) {
+      const token = args.apiToken ?? process.env['SERVENT_API_TOKEN'];
+      if (!args.json) process.stdout.write(`${tableHeader()}\n`);
+      const n = await searchThroughApi(
+        {
+          api: parseApiAddress(args.api),
+          text,
+          ttl: args.ttl,
+          timeoutS: args.timeout,
+          ...(args.urn !== undefined ? { urn: args.urn } : {}),
+          ...(token !== undefined && token !== '' ? { token } : {}),
+        },
+        (h) => process.stdout.write(`${args.json ? JSON.stringify(hitJson(h)) : tableRow(h)}\n`),
+      );
+      if (!args.json) process.stderr.write(`${n} hit${n === 1 ? '' : 's'}\n`);
+      return;
+    }
+    if (peers.length === 0) throw new ConfigError('E_USAGE', 'give --peer HOST:PORT (or --api HOST:PORT)');
     const log = createLogger(args.logLevel as LogLevel, 2);
     const session = await openClientSession({ peers, ttl: args.ttl, log });
     try {
