@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { getThroughApi, parseApiAddress } from '../../api/index.js';
 import { openClientSession, type ClientSession } from '../../client.js';
 import { createSystemClock } from '../../core/clock.js';
 import { ConfigError, ServentError } from '../../core/errors.js';
@@ -29,6 +30,8 @@ type GetArgs = ArgumentsCamelCase<{
   timeout: number;
   ttl: number;
   logLevel: string;
+  api: string | undefined;
+  apiToken: string | undefined;
 }>;
 
 /** Most sources fetched from at once that `--sources` accepts. */
@@ -202,6 +205,20 @@ async function download(target: Target, args: GetArgs, log: Logger, session?: Cl
 }
 
 async function runGet(args: GetArgs): Promise<void> {
+  if (args.api !== undefined) {
+    if ((args.source === undefined) === (args.search === undefined)) {
+      throw new ConfigError('E_USAGE', 'give either SOURCE (a hit URL or magnet link) or --search WORDS');
+    }
+    const token = args.apiToken ?? process.env['SERVENT_API_TOKEN'];
+    process.exitCode = await getThroughApi({
+      api: parseApiAddress(args.api),
+      timeoutS: args.timeout,
+      ttl: args.ttl,
+      ...(args.source !== undefined ? { source: args.source } : { search: args.search ?? '' }),
+      ...(token !== undefined && token !== '' ? { token } : {}),
+    });
+    return;
+  }
   checkUsage(args);
   const log = createLogger(args.logLevel as LogLevel, 2);
   if (args.source !== undefined) {
@@ -280,6 +297,12 @@ export const getCommand: CommandModule<object, GetArgs> = {
         timeout: { type: 'number', default: 5, describe: 'seconds to collect hits, with --search' },
         ttl: { type: 'number', default: 4, describe: 'query TTL, with --search' },
         'log-level': { type: 'string', default: 'warn', describe: 'log level (logs go to stderr)' },
+        api: {
+          type: 'string',
+          describe:
+            'let a running servent download (into its own folder; --out is not used) through its control API (HOST:PORT) and follow it',
+        },
+        'api-token': { type: 'string', describe: 'token of that API (or SERVENT_API_TOKEN)' },
       }) as unknown as Argv<GetArgs>,
   handler: runGet,
 };
