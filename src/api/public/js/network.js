@@ -134,7 +134,7 @@ export function initNetwork() {
       },
       {
         key: 'up',
-        label: 'Connected',
+        label: 'Up',
         num: true,
         value: (p) => p.connectedS,
         cell: (p) => duration(p.connectedS),
