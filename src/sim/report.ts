@@ -84,10 +84,12 @@ export function resultTable(r: ScenarioResult): string {
   return table(header, rows);
 }
 
-/** True when `path` ("hops.mean") points into a distribution with no samples. */
+/** True when `path` ("hops.mean") points into a distribution (it has a p50) with no samples. */
 function emptyDistribution(m: unknown, path: string): boolean {
   const dot = path.lastIndexOf('.');
-  return dot > 0 && metricAt(m, `${path.slice(0, dot)}.count`) === 0;
+  if (dot <= 0) return false;
+  const parent = path.slice(0, dot);
+  return metricAt(m, `${parent}.p50`) !== undefined && metricAt(m, `${parent}.count`) === 0;
 }
 
 export interface Plot {

@@ -96,6 +96,9 @@ describe('determinism', () => {
     expect(rows[0]).toContain('ring bound (requestsPerLookup.mean)');
     // on a ring the measured requests equal the bound 2·ttl exactly
     for (const p of r.points) expect(p.metrics.requestsPerLookup?.mean).toBe(p.references[0]?.value);
+    // no duplicates on a ring at these TTLs: the fraction prints as 0, not as an empty sample
+    const dupCol = (rows[0] ?? '').split('|').findIndex((c) => c.trim() === 'dup frac');
+    expect((rows[2] ?? '').split('|')[dupCol]?.trim()).toBe('0');
     const plots = resultPlots(r, s);
     expect(plots.map((p) => p.name)).toEqual([
       'requestsPerLookup-mean-vs-params-ttl.svg',
