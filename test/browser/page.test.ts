@@ -173,4 +173,31 @@ describe.skipIf(!HAVE_CHROMIUM)(`web page in Chromium (${CHROMIUM})`, () => {
 
     expect(errors).toEqual([]);
   });
+
+  it('with a token: the page opened from the printed address works through its cookie, and hides the token', async () => {
+    const token = 'browser-test-token-0123456789';
+    const guarded = await startApiServer({
+      servent: net.servents[0]!,
+      clock: createSystemClock(),
+      log: silentLogger,
+      host: '127.0.0.1',
+      port: 0,
+      token,
+      downloadDir: downloads,
+    });
+    try {
+      const p = await ctx.newPage();
+      const bare = await p.goto(`http://127.0.0.1:${guarded.port}/`);
+      expect(bare?.status()).toBe(401);
+      await p.goto(guarded.url);
+      await expect.poll(() => p.textContent('#status')).toContain('1 peer');
+      expect(p.url()).toBe(`http://127.0.0.1:${guarded.port}/`);
+      await p.fill('#search-text', 'entertainer');
+      await p.press('#search-text', 'Enter');
+      await expect.poll(() => p.locator('#results tbody tr[data-key]').count()).toBe(1);
+      await p.close();
+    } finally {
+      await guarded.close();
+    }
+  });
 });
