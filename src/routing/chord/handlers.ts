@@ -33,7 +33,10 @@ const handlers: HandlerTable = {
     const step = localStep(node, v, msg.key, msg.exclude.length > 0 ? new Set(msg.exclude) : undefined);
     node.send(from, {
       type: 'found',
-      ...node.envelope(v, { vn: msg.srcVn }, msg.rid),
+      rid: msg.rid,
+      srcId: v.self.id,
+      srcVn: v.self.vn,
+      dstVn: msg.srcVn,
       bg: msg.bg,
       done: step.done,
       hops: 0,
@@ -43,13 +46,23 @@ const handlers: HandlerTable = {
   },
 
   rfind(node, v, from, msg) {
-    node.send(from, { type: 'rfind-ack', ...node.envelope(v, { vn: msg.srcVn }, msg.rid), bg: msg.bg });
+    node.send(from, {
+      type: 'rfind-ack',
+      rid: msg.rid,
+      srcId: v.self.id,
+      srcVn: v.self.vn,
+      dstVn: msg.srcVn,
+      bg: msg.bg,
+    });
     const hops = Math.min(msg.hops + 1, ChordLimits.MAX_HOPS);
     const step = localStep(node, v, msg.key);
     if (step.done) {
       node.send(msg.origin.addr, {
         type: 'found',
-        ...node.envelope(v, { vn: msg.origin.vn }, msg.originRid),
+        rid: msg.originRid,
+        srcId: v.self.id,
+        srcVn: v.self.vn,
+        dstVn: msg.origin.vn,
         bg: msg.bg,
         done: true,
         hops,
@@ -65,7 +78,10 @@ const handlers: HandlerTable = {
   'get-neighbours'(node, v, from, msg) {
     node.send(from, {
       type: 'neighbours',
-      ...node.envelope(v, { vn: msg.srcVn }, msg.rid),
+      rid: msg.rid,
+      srcId: v.self.id,
+      srcVn: v.self.vn,
+      dstVn: msg.srcVn,
       pred: v.pred,
       succs: v.succs.slice(0, ChordLimits.MAX_REFS - 1),
     });
@@ -76,7 +92,7 @@ const handlers: HandlerTable = {
   },
 
   ping(node, v, from, msg) {
-    node.send(from, { type: 'pong', ...node.envelope(v, { vn: msg.srcVn }, msg.rid) });
+    node.send(from, { type: 'pong', rid: msg.rid, srcId: v.self.id, srcVn: v.self.vn, dstVn: msg.srcVn });
   },
 
   leave(node, v, from, msg) {
@@ -92,14 +108,25 @@ const handlers: HandlerTable = {
       for (const to of v.succs.slice(0, node.cfg.replicas)) {
         if (to.addr === node.local) continue;
         for (const batch of packItems(accepted)) {
-          node.send(to.addr, { type: 'store', ...node.envelope(v, to, 0), replicate: false, items: batch });
+          node.send(to.addr, {
+            type: 'store',
+            rid: 0,
+            srcId: v.self.id,
+            srcVn: v.self.vn,
+            dstVn: to.vn,
+            replicate: false,
+            items: batch,
+          });
         }
       }
     }
     if (msg.rid !== 0) {
       node.send(from, {
         type: 'store-ack',
-        ...node.envelope(v, { vn: msg.srcVn }, msg.rid),
+        rid: msg.rid,
+        srcId: v.self.id,
+        srcVn: v.self.vn,
+        dstVn: msg.srcVn,
         accepted: accepted.length,
       });
     }
@@ -109,7 +136,10 @@ const handlers: HandlerTable = {
     const page = fetchPage(node, msg.key, msg.words, msg.urn, msg.offset);
     node.send(from, {
       type: 'fetch-res',
-      ...node.envelope(v, { vn: msg.srcVn }, msg.rid),
+      rid: msg.rid,
+      srcId: v.self.id,
+      srcVn: v.self.vn,
+      dstVn: msg.srcVn,
       pointers: page.pointers,
       next: page.next,
     });

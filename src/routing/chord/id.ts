@@ -21,6 +21,7 @@ export class IdSpace {
   /** largest value of the leading digit (15 unless m is not a multiple of 4) */
   private readonly topMax: number;
   readonly zero: ChordId;
+  private readonly mask: bigint;
 
   constructor(bits: number) {
     if (!Number.isInteger(bits) || bits < 1 || bits > 160)
@@ -30,6 +31,7 @@ export class IdSpace {
     const r = bits % 4;
     this.topMax = r === 0 ? 15 : (1 << r) - 1;
     this.zero = '0'.repeat(this.digits);
+    this.mask = (1n << BigInt(bits)) - 1n;
   }
 
   /** SHA-1 of `text`, truncated to its m most significant bits */
@@ -59,21 +61,10 @@ export class IdSpace {
     return parseInt(id[0] as string, 16) <= this.topMax;
   }
 
-  /** (n + 2^i) mod 2^m, 0 ≤ i < m, by digit-wise carry */
+  /** (n + 2^i) mod 2^m, 0 ≤ i < m (BigInt: measured faster than digit-wise string carries) */
   addPow2(id: ChordId, i: number): ChordId {
-    let pos = this.digits - 1 - (i >> 2);
-    let add = 1 << (i & 3);
-    let tail = id.slice(pos + 1);
-    while (pos >= 0) {
-      const v = parseInt(id[pos] as string, 16) + add;
-      const limit = pos === 0 ? this.topMax + 1 : 16;
-      if (v < limit) return id.slice(0, pos) + (HEX[v] as string) + tail;
-      // carry into the next digit up; wraps past the top (mod 2^m)
-      tail = (HEX[v - limit] as string) + tail;
-      add = 1;
-      pos--;
-    }
-    return tail;
+    const v = (BigInt(`0x${id}`) + (1n << BigInt(i))) & this.mask;
+    return v.toString(16).padStart(this.digits, '0');
   }
 
   /** a uniformly random identifier from 32-bit draws */

@@ -166,7 +166,10 @@ class Lookup implements LookupHandle {
       node.cfg.rpcTimeoutMs,
       (rid) => ({
         type: 'find',
-        ...node.envelope(this.v, c, rid),
+        rid: rid,
+        srcId: this.v.self.id,
+        srcVn: this.v.self.vn,
+        dstVn: c.vn,
         bg: !this.flags.count,
         key: this.key,
         exclude,
@@ -249,7 +252,7 @@ class Lookup implements LookupHandle {
     this.rid = node.request(
       owner,
       node.cfg.rpcTimeoutMs,
-      (rid) => ({ type: 'ping', ...node.envelope(this.v, owner, rid) }),
+      (rid) => ({ type: 'ping', rid: rid, srcId: this.v.self.id, srcVn: this.v.self.vn, dstVn: owner.vn }),
       (reply) => {
         this.rid = 0;
         if (this.finished) return;
@@ -328,7 +331,10 @@ export function forwardRecursive(
     node.cfg.rpcTimeoutMs,
     (rid) => ({
       type: 'rfind',
-      ...node.envelope(v, c, rid),
+      rid: rid,
+      srcId: v.self.id,
+      srcVn: v.self.vn,
+      dstVn: c.vn,
       bg: route.bg,
       key: route.key,
       origin: route.origin,

@@ -109,7 +109,7 @@ export function stabilize(node: ChordNode, v: VNode): void {
   node.request(
     succ,
     node.cfg.rpcTimeoutMs,
-    (rid) => ({ type: 'get-neighbours', ...node.envelope(v, succ, rid) }),
+    (rid) => ({ type: 'get-neighbours', rid: rid, srcId: v.self.id, srcVn: v.self.vn, dstVn: succ.vn }),
     (reply) => {
       v.stabilizing = false;
       if (!node.running) return;
@@ -134,7 +134,7 @@ export function stabilize(node: ChordNode, v: VNode): void {
 }
 
 function notify(node: ChordNode, v: VNode, to: NodeRef): void {
-  node.send(to.addr, { type: 'notify', ...node.envelope(v, to, 0) });
+  node.send(to.addr, { type: 'notify', rid: 0, srcId: v.self.id, srcVn: v.self.vn, dstVn: to.vn });
 }
 
 /**
@@ -160,7 +160,15 @@ export function handover(node: ChordNode, v: VNode, to: NodeRef, items: readonly
   if (items.length === 0 || to.addr === node.local) return;
   node.counters.handoverItems += items.length;
   for (const batch of packItems(items)) {
-    node.send(to.addr, { type: 'store', ...node.envelope(v, to, 0), replicate: false, items: batch });
+    node.send(to.addr, {
+      type: 'store',
+      rid: 0,
+      srcId: v.self.id,
+      srcVn: v.self.vn,
+      dstVn: to.vn,
+      replicate: false,
+      items: batch,
+    });
   }
 }
 
@@ -198,7 +206,7 @@ export function checkPredecessor(node: ChordNode, v: VNode): void {
   node.request(
     p,
     node.cfg.rpcTimeoutMs,
-    (rid) => ({ type: 'ping', ...node.envelope(v, p, rid) }),
+    (rid) => ({ type: 'ping', rid: rid, srcId: v.self.id, srcVn: v.self.vn, dstVn: p.vn }),
     (reply) => {
       if (reply !== undefined || !node.running) return;
       if (v.pred?.id === p.id) v.pred = undefined;
@@ -220,11 +228,27 @@ export function leaveRing(node: ChordNode): void {
     const pred = v.pred;
     if (succ !== undefined) {
       handover(node, v, succ, node.store.range(pred?.id ?? v.self.id, v.self.id, now));
-      node.send(succ.addr, { type: 'leave', ...node.envelope(v, succ, 0), pred, succs: [] });
+      node.send(succ.addr, {
+        type: 'leave',
+        rid: 0,
+        srcId: v.self.id,
+        srcVn: v.self.vn,
+        dstVn: succ.vn,
+        pred,
+        succs: [],
+      });
     }
     if (pred !== undefined && pred.addr !== node.local) {
       const succs = v.succs.filter((n) => n.id !== pred.id);
-      node.send(pred.addr, { type: 'leave', ...node.envelope(v, pred, 0), pred: undefined, succs });
+      node.send(pred.addr, {
+        type: 'leave',
+        rid: 0,
+        srcId: v.self.id,
+        srcVn: v.self.vn,
+        dstVn: pred.vn,
+        pred: undefined,
+        succs,
+      });
     }
   }
 }

@@ -195,14 +195,6 @@ export class ChordNode implements ChordRouter {
     return Math.max(1, Math.round(mean * (0.5 + this.rng.float())));
   }
 
-  envelope(
-    from: VNode,
-    to: { vn: number },
-    rid: number,
-  ): { rid: number; srcId: string; srcVn: number; dstVn: number } {
-    return { rid, srcId: from.self.id, srcVn: from.self.vn, dstVn: to.vn };
-  }
-
   /** sends one message; messages to our own address are delivered locally on the next tick */
   send(to: string, msg: ChordMessage): void {
     if (to === this.local) {
@@ -291,6 +283,12 @@ export class ChordNode implements ChordRouter {
 
   storedPointers(): number {
     return this.store.size;
+  }
+
+  joinedVnodes(): readonly NodeRef[] {
+    const out: NodeRef[] = [];
+    if (this.running) for (const v of this.vn) if (v.joined) out.push(v.self);
+    return out;
   }
 
   snapshot(): readonly ChordVNodeSnapshot[] {

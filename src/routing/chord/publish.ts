@@ -161,7 +161,15 @@ export class Publisher {
     node.request(
       owner,
       node.cfg.rpcTimeoutMs,
-      (rid) => ({ type: 'store', ...node.envelope(v, owner, rid), replicate: true, items: batch }),
+      (rid) => ({
+        type: 'store',
+        rid: rid,
+        srcId: v.self.id,
+        srcVn: v.self.vn,
+        dstVn: owner.vn,
+        replicate: true,
+        items: batch,
+      }),
       (reply) => {
         if (reply === undefined) {
           node.forget(owner.id);

@@ -103,7 +103,17 @@ export function startChordSearch(node: ChordNode, q: SearchRequest, sink: Search
     rid = node.request(
       owner,
       node.cfg.rpcTimeoutMs,
-      (r) => ({ type: 'fetch', ...node.envelope(v, owner, r), key, words: wireWords, urn, offset }),
+      (r) => ({
+        type: 'fetch',
+        rid: r,
+        srcId: v.self.id,
+        srcVn: v.self.vn,
+        dstVn: owner.vn,
+        key,
+        words: wireWords,
+        urn,
+        offset,
+      }),
       (reply) => {
         rid = 0;
         if (ended) return;

@@ -79,7 +79,8 @@ export function installStableState(node: ChordNode, v: VNode, refs: readonly Nod
   }
   const space = node.space;
   const r = Math.min(node.cfg.successors, n - 1);
-  v.succs = j + 1 + r <= n ? refs.slice(j + 1, j + 1 + r) : [...refs.slice(j + 1), ...refs.slice(0, j + 1 + r - n)];
+  v.succs =
+    j + 1 + r <= n ? refs.slice(j + 1, j + 1 + r) : [...refs.slice(j + 1), ...refs.slice(0, j + 1 + r - n)];
   v.pred = refs[(j + n - 1) % n];
   const nextIdx = (j + 1) % n;
   const pos = positionsOf(space, refs);

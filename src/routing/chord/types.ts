@@ -123,6 +123,8 @@ export interface ChordRouter extends Router {
   /** stops at once without telling anyone (a crash) */
   crash(): void;
   snapshot(): readonly ChordVNodeSnapshot[];
+  /** ring positions that have joined (or were installed): the ones lookups can reach */
+  joinedVnodes(): readonly NodeRef[];
   /** pointers stored here (as owner or replica) */
   storedPointers(): number;
 }
