@@ -39,6 +39,19 @@ describe('answering pings', () => {
     expect(pongsTo(t.take(), 'a')).toHaveLength(1);
   });
 
+  it('always answers an alive ping (TTL 1) with exactly one pong about ourselves, whatever the rate', async () => {
+    const { router, t } = await single();
+    t.deliver('a', ping({ ttl: 3 }));
+    t.take();
+    const alive = [ping({ ttl: 1 }), ping({ ttl: 1 }), ping({ ttl: 1 })];
+    for (const p of alive) t.deliver('a', p);
+    const pongs = pongsTo(t.take(), 'a');
+    // gtk-gnutella closes a link after 6 unanswered alive pings (Bye 406)
+    expect(pongs.map((p) => p.guid)).toEqual(alive.map((p) => p.guid));
+    expect(pongs.every((p) => p.hops === 0)).toBe(true);
+    expect(extra(router, 'droppedPingRate')).toBe(0);
+  });
+
   it('floods pings with TTL > 1 when floodPings is on (default), not when off', async () => {
     const on = await single();
     on.t.deliver('a', ping({ ttl: 3 }));

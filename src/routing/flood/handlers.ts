@@ -42,6 +42,13 @@ export function handlePing(r: FloodRouterImpl, link: Link, msg: Ping): void {
     r.c.duplicates++;
     return;
   }
+  if (msg.ttl <= 1) {
+    // an alive ping (wire §4.1, §7.6) must always get one pong about ourselves, whatever
+    // the rate: gtk-gnutella drops a peer after 6 unanswered ones (Bye 406). One ping, one
+    // pong: no amplification, so no rate limit is needed here.
+    sendOwnPong(r, link, msg);
+    return;
+  }
   const now = r.components.clock.now();
   if (now - link.lastPingAt < (r.init.pingMinIntervalMs ?? FLOOD_DEFAULTS.pingMinIntervalMs)) {
     r.c.droppedPingRate++;
@@ -57,8 +64,8 @@ export function handlePing(r: FloodRouterImpl, link: Link, msg: Ping): void {
   r.broadcast(link.info.id, { ...msg, ttl: ttl - 1, hops: msg.hops + 1 });
 }
 
-/** Our own Pong, then cached Pongs learned from other links, round-robin (wire §7.6). */
-function answerPing(r: FloodRouterImpl, link: Link, ping: Ping): void {
+/** One Pong about ourselves, answering `ping`. */
+function sendOwnPong(r: FloodRouterImpl, link: Link, ping: Ping): void {
   const ttl = replyTtl(r, ping.hops);
   const self = r.init.advertised();
   const files = r.index?.size ?? 0;
@@ -74,6 +81,12 @@ function answerPing(r: FloodRouterImpl, link: Link, ping: Ping): void {
     kbytes: markedKbytes(Math.min(0xffffffff, Math.floor(bytes / 1024)), !r.leafMode),
   };
   if (r.send(link.info.id, own)) r.c.pingsAnswered++;
+}
+
+/** Our own Pong, then cached Pongs learned from other links, round-robin (wire §7.6). */
+function answerPing(r: FloodRouterImpl, link: Link, ping: Ping): void {
+  sendOwnPong(r, link, ping);
+  const ttl = replyTtl(r, ping.hops);
   const want = r.init.pongsPerAnswer ?? FLOOD_DEFAULTS.pongsPerAnswer;
   if (want <= 0 || r.links === undefined) return;
   let sent = 0;
