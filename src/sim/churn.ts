@@ -3,7 +3,8 @@
  * wide rates per second), optional exponential per-node sessions (a node whose session
  * ends crashes and a fresh node joins, so the population stays level), and a mass
  * failure of a fraction of the live nodes at one instant. In link mode, a node that
- * loses a link may replace it with a link to a random live node (`repair`).
+ * loses a link reconnects after `repairDelayMs` when `repair` is on (see overlay.ts for
+ * whom it picks).
  */
 import type { Rng } from '../core/rng.js';
 import type { ChurnSpec } from './config.js';
@@ -16,10 +17,11 @@ export interface ChurnHost {
   leave(index: number): void;
   kill(index: number): void;
   randomLive(): number;
+  /** link mode: node `index` lost a link; it reconnects if below its target degree */
+  repairLinks(index: number): void;
   readonly network: {
     liveNodes(): number;
     isAlive(index: number): boolean;
-    link(a: number, b: number): boolean;
   };
   readonly churnCounts: { massFailed: number };
 }
@@ -64,15 +66,7 @@ export class ChurnDriver {
     const s = this.spec;
     if (!s.repair || neighbours.length === 0) return;
     const h = this.host;
-    for (const n of neighbours) {
-      h.at(h.now() + s.repairDelayMs, () => {
-        if (!h.network.isAlive(n)) return;
-        for (let tries = 0; tries < 10; tries++) {
-          const peer = h.randomLive();
-          if (peer >= 0 && peer !== n && h.network.link(n, peer)) return;
-        }
-      });
-    }
+    for (const n of neighbours) h.at(h.now() + s.repairDelayMs, () => h.repairLinks(n));
   }
 
   private startSession(index: number): void {

@@ -14,6 +14,7 @@ import type { Router, RouterComponents, SearchRequest } from '../routing/types.j
 import { SIM_PORT, simIp } from './address.js';
 import type { SimBackend, SimNodeContext } from './backend.js';
 import { ChurnDriver } from './churn.js';
+import { OverlayMaintainer } from './overlay.js';
 import type { LatencySpec, SimulationConfig } from './config.js';
 import { EV_CALL } from './events.js';
 import {
@@ -64,6 +65,9 @@ export class Simulation<M> {
   private readonly rngPlacement: Rng;
   private readonly rngWorkload: Rng;
   private readonly rngChurn: Rng;
+  private readonly rngOverlay: Rng;
+  /** link mode: target degrees and free slots (see overlay.ts) */
+  readonly overlay: OverlayMaintainer<M> | undefined;
   private readonly queryZipf: Zipf | undefined;
   private readonly churn: ChurnDriver | undefined;
   private issued = 0;
@@ -80,6 +84,7 @@ export class Simulation<M> {
     this.rngPlacement = master.fork();
     this.rngWorkload = master.fork();
     this.rngChurn = master.fork();
+    this.rngOverlay = master.fork();
     backend.validateParams?.(config.params);
     if (backend.mode === 'link' && config.topology === undefined) {
       throw new Error(`back-end ${backend.name} needs a topology`);
@@ -103,6 +108,7 @@ export class Simulation<M> {
             }),
       },
     });
+    this.overlay = backend.mode === 'link' ? new OverlayMaintainer(this.network, this.rngOverlay) : undefined;
     const w = config.workload;
     this.placement = w === undefined ? undefined : new Placement(w.placement, this.rngPlacement);
     this.queryZipf = w === undefined ? undefined : new Zipf(w.placement.files, w.zipf);
@@ -148,8 +154,11 @@ export class Simulation<M> {
     await Promise.all(starts);
     if (config.topology !== undefined && backend.mode === 'link') {
       const edges = buildTopology(config.nodes, config.topology, this.rngTopology);
-      for (let e = 0; e < edges.length; e += 2)
+      for (let e = 0; e < edges.length; e += 2) {
         this.network.link(edges[e] as number, edges[e + 1] as number, true);
+      }
+      const overlay = this.overlay as OverlayMaintainer<M>;
+      for (let i = 0; i < config.nodes; i++) overlay.setTarget(i, this.network.neighbours(i).length);
     }
     if (this.placement !== undefined) {
       this.placement.placeInitial(config.nodes);
@@ -225,13 +234,8 @@ export class Simulation<M> {
     this.churnCounts.joins++;
     void this.startRouter(i);
     const topo = this.config.topology;
-    if (topo !== undefined && this.backend.mode === 'link') {
-      const want = targetDegree(topo);
-      const preferential = topo.kind === 'powerlaw';
-      for (let tries = 0, made = 0; made < want && tries < 20 * want; tries++) {
-        const peer = preferential ? this.preferentialPeer() : this.randomLive();
-        if (peer >= 0 && this.network.link(i, peer)) made++;
-      }
+    if (topo !== undefined && this.overlay !== undefined) {
+      this.overlay.join(i, targetDegree(topo), this.fallbackPeer());
     }
     if (this.placement !== undefined) {
       this.placement.placeOnJoin(i);
@@ -254,6 +258,16 @@ export class Simulation<M> {
     if (!this.network.isAlive(index)) return;
     this.churnCounts.failures++;
     this.remove(index, false);
+  }
+
+  /** Link mode: node `index` lost a link; below its target degree it opens one (overlay.ts). */
+  repairLinks(index: number): void {
+    this.overlay?.repair(index, this.fallbackPeer());
+  }
+
+  /** Power-law overlays attach joiners preferentially (degree-biased); others split links. */
+  private fallbackPeer(): (() => number) | undefined {
+    return this.config.topology?.kind === 'powerlaw' ? () => this.preferentialPeer() : undefined;
   }
 
   /** A uniformly random live node, or −1. */
@@ -330,6 +344,10 @@ export class Simulation<M> {
     const nbrs = this.backend.mode === 'link' ? [...this.network.neighbours(index)] : [];
     this.clock.killNode(index);
     this.network.kill(index, graceful);
+    if (this.overlay !== undefined) {
+      this.overlay.refresh(index);
+      for (const n of nbrs) this.overlay.refresh(n);
+    }
     this.placement?.nodeGone(index);
     this.churn?.afterRemoval(nbrs);
   }
