@@ -5,6 +5,7 @@
  * then speed) is taken with all its holders. Ctrl-C stops following; the download goes on
  * in the servent (pause or cancel it on the page, or `POST /api/downloads/ID/cancel`).
  */
+import { formatBytes } from '../core/format.js';
 import cliProgress from 'cli-progress';
 import { bestHitGroup } from '../transfer/download/hit-groups.js';
 import { ApiClient } from './client.js';
@@ -25,18 +26,6 @@ export interface GetThroughApiOptions {
   readonly everyMs?: number;
   readonly out?: NodeJS.WritableStream;
   readonly err?: NodeJS.WritableStream & { isTTY?: boolean };
-}
-
-function human(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i] ?? ''}`;
 }
 
 /** Runs the command; resolves with the exit code (0 done, 1 failed or nothing found). */
@@ -64,7 +53,7 @@ export async function getThroughApi(o: GetThroughApiOptions): Promise<number> {
     // by reference to the search: the servent takes every holder of the urn it saw
     started = await client.startDownload({ search: search.id, hit: first.id });
     err.write(
-      `${best.name} (${human(best.size)}) from ${best.sources.length} source${best.sources.length === 1 ? '' : 's'}\n`,
+      `${best.name} (${formatBytes(best.size)}) from ${best.sources.length} source${best.sources.length === 1 ? '' : 's'}\n`,
     );
   }
   const id = started.download.id;
@@ -92,9 +81,9 @@ export async function getThroughApi(o: GetThroughApiOptions): Promise<number> {
       last = d;
       bar?.setTotal(Math.max(1, d.size ?? 1));
       bar?.update(d.bytes, {
-        have: human(d.bytes),
-        want: d.size === undefined ? '?' : human(d.size),
-        speed: human(d.rate),
+        have: formatBytes(d.bytes),
+        want: d.size === undefined ? '?' : formatBytes(d.size),
+        speed: formatBytes(d.rate),
         active: d.sources.active,
         total: d.sources.total,
       });
@@ -109,7 +98,7 @@ export async function getThroughApi(o: GetThroughApiOptions): Promise<number> {
   }
   if (last.state === 'done') {
     err.write(
-      `downloaded ${human(last.bytes)}, ${last.verified === true ? `SHA-1 verified (${last.urn ?? ''})` : 'not verified: no urn:sha1 known'}\n`,
+      `downloaded ${formatBytes(last.bytes)}, ${last.verified === true ? `SHA-1 verified (${last.urn ?? ''})` : 'not verified: no urn:sha1 known'}\n`,
     );
     out.write(`${last.path ?? ''}\n`);
     return 0;

@@ -39,3 +39,14 @@ export function parseHostPort(s: string): { host: string; port: number } | undef
   if (port < 1 || port > 65535) return undefined;
   return { host: m[1] as string, port };
 }
+
+/**
+ * A unicast IPv4 address a servent may send to: 1.0.0.0 – 223.255.255.255 (no "this
+ * network" 0/8, no multicast 224/4, no reserved or broadcast 240/4).
+ */
+export function isUnicastIpv4(ip: string): boolean {
+  const n = ipv4FromString(ip);
+  if (n === undefined) return false;
+  const a = n >>> 24;
+  return a >= 1 && a <= 223;
+}

@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './log.js';
 export * from './bytes.js';
 export * from './keywords.js';
+export * from './format.js';

@@ -7,6 +7,7 @@
  * IPv4 unicast only: broadcast, multicast, reserved and unspecified destinations are
  * refused (and the socket never enables SO_BROADCAST).
  */
+import { isUnicastIpv4 } from '../core/bytes.js';
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { ProtocolError } from '../core/errors.js';
@@ -50,14 +51,6 @@ export interface DatagramTransport<M> extends Transport<M> {
 }
 
 const ADDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
-
-/** 1.0.0.0 – 223.255.255.255: no "this network" (0/8), multicast (224/4), reserved or broadcast (240/4) */
-export function isUnicastIpv4(ip: string): boolean {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return false;
-  const a = parts[0] as number;
-  return a >= 1 && a <= 223;
-}
 
 export async function createDatagramTransport<M>(
   opts: DatagramTransportOptions<M>,

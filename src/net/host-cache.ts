@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { ipv4FromString } from '../core/bytes.js';
+import { isUnicastIpv4 } from '../core/bytes.js';
 
 export type HostSource = 'config' | 'pong' | 'x-try' | 'peer';
 
@@ -28,14 +28,9 @@ export interface HostCacheOptions {
 
 const key = (host: string, port: number): string => `${host}:${port}`;
 
-/** Addresses no servent should be told to dial. */
+/** Addresses a servent may be told to dial: a unicast IPv4 and a port. */
 export function isDialable(host: string, port: number): boolean {
-  if (!(port > 0 && port < 65536)) return false;
-  const n = ipv4FromString(host);
-  if (n === undefined) return false;
-  const a = n >>> 24;
-  if (a === 0 || a >= 224) return false; // this-network, multicast, reserved, broadcast
-  return true;
+  return port > 0 && port < 65536 && isUnicastIpv4(host);
 }
 
 export class HostCache {

@@ -5,6 +5,7 @@
  * them. A progress bar is drawn on stderr when it is a terminal; the final path is printed
  * on stdout. Exit codes: 0 done, 1 download failed, 2 bad usage.
  */
+import { formatBytes } from '../../core/format.js';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -37,18 +38,6 @@ type GetArgs = ArgumentsCamelCase<{
 /** Most sources fetched from at once that `--sources` accepts. */
 const MAX_SOURCES_OPTION = 32;
 const TICK_MS = 250;
-
-function human(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i] ?? ''}`;
-}
 
 function duration(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '--:--';
@@ -136,9 +125,9 @@ function watch(d: Download): () => void {
     const p = d.progress();
     bar.setTotal(Math.max(1, p.size ?? 1));
     bar.update(p.bytes, {
-      have: human(p.bytes),
-      want: p.size === undefined ? '?' : human(p.size),
-      speed: human(p.rate),
+      have: formatBytes(p.bytes),
+      want: p.size === undefined ? '?' : formatBytes(p.size),
+      speed: formatBytes(p.rate),
       eta_s: duration(p.etaS),
       active: p.sources.active,
       total: p.sources.total,
@@ -185,7 +174,7 @@ async function download(target: Target, args: GetArgs, log: Logger, session?: Cl
     stopWatching();
     const secs = Math.max(0.001, (Date.now() - started) / 1000);
     process.stderr.write(
-      `downloaded ${human(res.size)} in ${secs.toFixed(1)} s (${human(res.size / secs)}/s), ` +
+      `downloaded ${formatBytes(res.size)} in ${secs.toFixed(1)} s (${formatBytes(res.size / secs)}/s), ` +
         `${res.verified ? `SHA-1 verified (${res.urn ?? ''})` : 'not verified: no urn:sha1 known'}\n`,
     );
     process.stdout.write(`${res.path}\n`);
@@ -258,7 +247,7 @@ async function runGet(args: GetArgs): Promise<void> {
       return;
     }
     process.stderr.write(
-      `${best.name} (${human(best.size)}) from ${best.sources.length} source${best.sources.length === 1 ? '' : 's'}\n`,
+      `${best.name} (${formatBytes(best.size)}) from ${best.sources.length} source${best.sources.length === 1 ? '' : 's'}\n`,
     );
     await download(
       {

@@ -2,6 +2,7 @@
  * `servent search WORDS... --peer HOST:PORT`: connect, send one Query, print hits as they
  * arrive (a table, or one JSON object per hit with --json), end after the timeout.
  */
+import { formatBytes } from '../../core/format.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../core/errors.js';
 import { parseApiAddress, searchThroughApi } from '../../api/index.js';
@@ -23,18 +24,6 @@ type SearchArgs = ArgumentsCamelCase<{
   apiToken: string | undefined;
 }>;
 
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-
 const COLUMNS: ReadonlyArray<readonly [string, number]> = [
   ['NAME', 40],
   ['SIZE', 10],
@@ -55,7 +44,7 @@ export function tableHeader(): string {
 export function tableRow(h: SearchHit): string {
   const values = [
     h.file.name,
-    formatSize(h.file.size),
+    formatBytes(h.file.size),
     `${h.holder.ip}:${h.holder.port}${h.holder.needsPush ? '*' : ''}`,
     h.speed === undefined ? '' : String(h.speed),
     h.file.urn ?? '',

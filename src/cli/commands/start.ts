@@ -2,6 +2,7 @@
  * `servent start` (what `npm start` runs): join the overlay, share folders, answer
  * searches, serve downloads. Ctrl-C says Bye to every peer, saves the host cache, exits 0.
  */
+import { formatBytes } from '../../core/format.js';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createSystemClock } from '../../core/clock.js';
@@ -100,16 +101,6 @@ export function configFromArgs(a: StartArgs): ServentConfig {
     watch: a.watch,
     handshakeTimeoutMs: DEFAULT_CONFIG.handshakeTimeoutMs,
   };
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
 export const startCommand: CommandModule<object, StartArgs> = {
