@@ -452,7 +452,7 @@ describe('Kelips codec', () => {
       );
     });
 
-    it('unusable addresses (0.0.0.0, 255.255.255.255, port 0)', () => {
+    it('addresses that are not unicast (0/8, 224/4, 240/4) or have port 0', () => {
       expect(
         codeOf(() =>
           decodeKelipsMessage(frame(KelipsType.LOOKUP, [0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 2, 0x61, 0x62, 0])),

@@ -281,3 +281,62 @@ describe('Kelips snapshots and configuration', () => {
     expect(() => resolveKelipsConfig({ holder, gossipBytes: 20 }, 4)).toThrow(/gossipBytes/);
   });
 });
+
+describe('Kelips caps on our own work', () => {
+  it('a joiner fetches at most maxSnapshotParts parts', async () => {
+    net = new KelipsTestNet({
+      size: 2,
+      seed: 30,
+      bootstrap: 'none',
+      init: (i) => ({
+        groups: 1,
+        maxView: 1000,
+        ...(i === 1 ? { bootstrap: '127.0.0.1:7000', maxSnapshotParts: 1 } : {}),
+      }),
+    });
+    const many = Array.from({ length: 300 }, (_, i) => ({
+      addr: `10.5.${i >> 8}.${(i & 255) + 1}:1`,
+      hb: 1,
+    }));
+    net.node(0).installMembers(many);
+    await net.startAll();
+    net.advance(1000);
+    expect(net.node(1).c.snapshotsReceived).toBe(1);
+    expect(net.node(1).viewSize()).toBe(118 + 1);
+  });
+
+  it('at most maxPublished tuples are announced; files with unusable names are skipped', async () => {
+    net = new KelipsTestNet({
+      size: 1,
+      seed: 31,
+      bootstrap: 'none',
+      init: () => ({ groups: 1, maxPublished: 5 }),
+    });
+    const n = net.node(0);
+    const files = [file(1, 'one two three.mp3'), file(2, 'four five.mp3'), { ...file(3, 'x'), name: '' }];
+    expect(n.tuplesFor(files)).toHaveLength(5);
+    expect(
+      n.tuplesFor([{ ...file(3, 'x'), name: 'a\0b' }, file(4, 'ok name.ogg')]).map((t) => t.index),
+    ).toEqual([4, 4, 4, 4]);
+  });
+
+  it('more than maxActiveSearches searches at once: the extra one fails at once; searchTimeoutMs ends the others', async () => {
+    net = new KelipsTestNet({
+      size: 6,
+      seed: 32,
+      bootstrap: 'none',
+      init: () => ({ groups: 3, maxActiveSearches: 2, searchTimeoutMs: 3000, rpcTimeoutMs: 10_000 }),
+    });
+    installAll(net);
+    await net.startAll();
+    // everybody else is dead: nothing answers, so the searches stay open until their timeout
+    const from = 0;
+    for (let i = 1; i < 6; i++) await net.kill(i);
+    const ends: string[] = [];
+    for (let i = 0; i < 3; i++)
+      net.node(from).startSearch({ text: `word${i}x` }, { hit: () => {}, end: (r) => ends.push(r) });
+    expect(ends).toEqual(['failed']);
+    net.advance(3500);
+    expect(ends).toEqual(['failed', 'timeout', 'timeout']);
+  });
+});

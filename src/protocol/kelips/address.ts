@@ -23,7 +23,11 @@ export function formatAddr(ip: number, port: number): string {
   return `${ipv4ToString(ip)}:${port}`;
 }
 
-/** True for a usable unicast address: not 0.0.0.0, not 255.255.255.255, port ≠ 0. */
+/**
+ * True for a unicast address a peer may make us send to: first octet 1 … 223 (not
+ * "this network" 0/8, not multicast 224/4, not reserved or broadcast 240/4), port ≠ 0.
+ */
 export function isUsableAddr(ip: number, port: number): boolean {
-  return ip !== 0 && ip !== 0xffffffff && port !== 0;
+  const a = ip >>> 24;
+  return a >= 1 && a <= 223 && port !== 0;
 }

@@ -6,7 +6,7 @@
  */
 import { assertNever } from '../../core/errors.js';
 import { parseSha1Urn } from '../urn.js';
-import { parseAddr } from './address.js';
+import { isUsableAddr, parseAddr } from './address.js';
 import {
   ADDR_SIZE,
   GOSSIP_FIXED,

@@ -78,7 +78,7 @@ export class KelipsReader {
     return f;
   }
 
-  /** IPv4(4) port(2) → "ip:port"; 0.0.0.0, 255.255.255.255 and port 0 are refused */
+  /** IPv4(4) port(2) → "ip:port"; non-unicast addresses (0/8, 224/4, 240/4) and port 0 are refused */
   addr(what: string): string {
     this.need(6, what);
     const at = this.pos;

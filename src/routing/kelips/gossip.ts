@@ -28,17 +28,18 @@ export function gossipRound(node: KelipsNode, mem: Membership): void {
   for (const t of foreign) node.sendGossip(t, buildGossip(node, mem, t, false));
 }
 
+/** Chooses a message's membership entries; a stamp marks the peers already in it (no per-message Set). */
 class Picker {
   readonly out: MemberEntry[] = [];
-  readonly chosen = new Set<string>();
 
   constructor(
     private readonly now: number,
     private readonly pick: (n: number) => number,
     private room: number,
-    exclude: string,
+    private readonly stamp: number,
+    exclude: Peer,
   ) {
-    this.chosen.add(exclude);
+    exclude.mark = stamp;
   }
 
   get left(): number {
@@ -46,11 +47,11 @@ class Picker {
   }
 
   private ok(p: Peer, timeoutMs: number): boolean {
-    return !this.chosen.has(p.addr) && this.now - p.heardAt <= timeoutMs;
+    return p.mark !== this.stamp && this.now - p.heardAt <= timeoutMs;
   }
 
   private add(p: Peer): void {
-    this.chosen.add(p.addr);
+    p.mark = this.stamp;
     this.out.push({ addr: p.addr, hb: p.hb });
     this.room--;
   }
@@ -97,8 +98,14 @@ export function buildGossip(node: KelipsNode, mem: Membership, target: Peer, sam
   let budget = cfg.gossipBytes - HEADER_SIZE - GOSSIP_FIXED;
   const r = cfg.rations;
   const memberSlots = sameGroup ? r.members + r.contacts : r.foreignMembers + r.foreignContacts;
-  const picker = new Picker(now, pick, Math.min(memberSlots, Math.floor(budget / MEMBER_SIZE)), target.addr);
-  picker.chosen.add(mem.self);
+  // (our own address is never in our tables: the header carries our heartbeat)
+  const picker = new Picker(
+    now,
+    pick,
+    Math.min(memberSlots, Math.floor(budget / MEMBER_SIZE)),
+    mem.nextStamp(),
+    target,
+  );
   if (sameGroup) {
     picker.fill(mem.view, mem.viewFresh, r.members, cfg.memberTimeoutMs);
     picker.fill(mem.contacts, mem.contactFresh, r.contacts, cfg.contactTimeoutMs);

@@ -34,6 +34,7 @@ export class Membership {
   readonly group: number;
   /** scratch space of pickWeighted */
   private weights = new Float64Array(16);
+  private stamp = 0;
 
   constructor(
     readonly self: string,
@@ -43,6 +44,11 @@ export class Membership {
     this.viewFresh = new FreshQueue(cfg.freshSends, Math.max(64, 2 * cfg.maxView));
     this.contactFresh = new FreshQueue(cfg.freshSends, Math.max(64, 2 * cfg.c * cfg.k));
     this.buried = new Tombstones(cfg.maxView + cfg.c * cfg.k);
+  }
+
+  /** a number no Peer.mark holds yet (gossip.ts marks the entries of the message it builds) */
+  nextStamp(): number {
+    return ++this.stamp;
   }
 
   get(addr: string): Peer | undefined {

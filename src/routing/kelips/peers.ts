@@ -19,6 +19,8 @@ export class Peer {
   echoAt = 0;
   /** when we last pinged it to refresh it (contacts) */
   pingedAt = 0;
+  /** scratch: the gossip message being built already holds it (see gossip.ts) */
+  mark = 0;
 
   constructor(
     readonly addr: string,
