@@ -19,7 +19,7 @@ afterEach(async () => {
   if (out !== undefined) await rm(out, { recursive: true, force: true });
 });
 
-const content = Buffer.alloc(300_000, 0).map((_, i) => (i * 7919) & 0xff);
+const content = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) & 0xff));
 
 describe.each(['tcp', 'memory'] as const)('Push → GIV between real servents (%s)', (transport) => {
   it('a firewalled holder (no inbound connections) is reached through the overlay and the file verifies', async () => {
