@@ -100,18 +100,20 @@ for (const t of chosen) {
     `  ${t.name}: ${r.inputs} inputs (${r.generated} generated, ${r.mutated} mutated), ${r.refused} refused with typed errors, ` +
       `${r.crashes} crashing inputs (${r.findings.filter((f) => f.kind === 'crash').length} distinct), ${r.hangs} hangs, ` +
       `slowest ${r.slowestMs.toFixed(1)} ms CPU, ${(r.elapsedMs / 1000).toFixed(0)} s, ` +
-      `high-water rss ${mb(r.rssHighWater)} heap ${mb(r.heapHighWater)} buffers ${mb(r.buffersHighWater)}\n`,
+      `high-water rss ${mb(r.rssHighWater)} heap ${mb(r.heapHighWater)} buffers ${mb(r.buffersHighWater)}` +
+      (r.liveHeapHighWater > 0 ? `, live heap after GC ${mb(r.liveHeapHighWater)}` : '') +
+      '\n',
   );
 }
 
 process.stdout.write(
-  `\n| target | inputs | generated | crashes (distinct) | hangs | slowest (ms CPU) | rss high-water |\n`,
+  `\n| target | inputs | generated | crashes (distinct) | hangs | slowest (ms CPU) | rss high-water | live heap after GC |\n`,
 );
-process.stdout.write(`|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`|---|---|---|---|---|---|---|---|\n`);
 for (const r of reports) {
   const distinct = r.findings.filter((f) => f.kind === 'crash').length;
   process.stdout.write(
-    `| ${r.target} | ${r.inputs} | ${r.generated} | ${r.crashes} (${distinct}) | ${r.hangs} | ${r.slowestMs.toFixed(1)} | ${mb(r.rssHighWater)} |\n`,
+    `| ${r.target} | ${r.inputs} | ${r.generated} | ${r.crashes} (${distinct}) | ${r.hangs} | ${r.slowestMs.toFixed(1)} | ${mb(r.rssHighWater)} | ${r.liveHeapHighWater > 0 ? mb(r.liveHeapHighWater) : '—'} |\n`,
   );
 }
 if (values.json !== undefined) {

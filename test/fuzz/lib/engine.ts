@@ -59,6 +59,11 @@ export interface FuzzReport {
   readonly rssHighWater: number;
   readonly heapHighWater: number;
   readonly buffersHighWater: number;
+  /**
+   * heap still in use right after a full GC, highest seen (bytes): what inputs leave
+   * behind. Only measured when node runs with --expose-gc (npm run fuzz does); else 0.
+   */
+  readonly liveHeapHighWater: number;
 }
 
 export type RunOutcome =
@@ -132,6 +137,13 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
   let rss = 0;
   let heap = 0;
   let buffers = 0;
+  let live = 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const sampleLive = (): void => {
+    if (gc === undefined) return;
+    gc();
+    live = Math.max(live, process.memoryUsage().heapUsed);
+  };
   const sample = (): void => {
     const m = process.memoryUsage();
     rss = Math.max(rss, m.rss);
@@ -192,10 +204,12 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
     else if (outcome.kind === 'refused') refused++;
     if (ms > hangMs) record('hang', input, undefined, ms);
     if ((inputs & 1023) === 0) sample();
+    if (inputs % 50_000 === 0) sampleLive();
     if (opts.onProgress !== undefined && inputs % (opts.progressEvery ?? 100_000) === 0)
       opts.onProgress(inputs);
   }
   sample();
+  sampleLive();
   return {
     target: target.name,
     seed: opts.seed,
@@ -211,6 +225,7 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
     rssHighWater: rss,
     heapHighWater: heap,
     buffersHighWater: buffers,
+    liveHeapHighWater: live,
   };
 }
 
