@@ -8,13 +8,15 @@
  *       lookups instead of searches: the workload's queries/rate/start become lookups of
  *       random keys from random joined nodes; success = finished at the current owner
  *   tsx bench/sim-chord.ts load [--out dir]      keys per node, 10^4 servents, 10^5..10^6 keys, 1..20 virtual nodes
+ *   tsx bench/sim-chord.ts rings                 how much one random ring's layout moves the mean path at small N
  *
  * Outputs (with --out): result.json, table.md and one SVG per metric, paper values dashed.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { IdSpace, between } from '../src/routing/chord/index.js';
+import { IdSpace, between, betweenRight, lowerBound } from '../src/routing/chord/index.js';
+import { createRng } from '../src/core/rng.js';
 import type { ChordRouter, NodeRef } from '../src/routing/chord/index.js';
 import { probeLookups, sortedRing, type ProbeResult } from '../src/sim/backends/chord.js';
 import { simIndexOf } from '../src/sim/address.js';
@@ -497,6 +499,61 @@ async function load(): Promise<void> {
   );
 }
 
+// ---- ring-to-ring variation of the mean path ------------------------------------------------
+
+/**
+ * The simulator's node ids are fixed by their addresses, so each N is one ring. This
+ * measures how far the mean path of one random ring strays from the mean over many, with
+ * the same rules (perfect fingers, successor list of 1, closest preceding finger), locally.
+ */
+function rings(): void {
+  const space = new IdSpace(160);
+  const rng = createRng(42);
+  const rows: string[][] = [];
+  for (const n of [8, 16, 32, 64, 128]) {
+    const count = 200;
+    const means: number[] = [];
+    let zero = 0;
+    let total = 0;
+    for (let r = 0; r < count; r++) {
+      const ids = Array.from({ length: n }, () => space.random(() => rng.uint32())).sort();
+      const refs = ids.map((id) => ({ id, addr: '', vn: 0 }));
+      const fingers = ids.map((id) => {
+        const f = new Set<number>();
+        for (let i = 0; i < 160; i++) f.add(lowerBound(refs, space.addPow2(id, i)) % n);
+        return [...f];
+      });
+      let sum = 0;
+      const q = 400;
+      for (let t = 0; t < q; t++) {
+        let cur = rng.int(n);
+        const key = space.random(() => rng.uint32());
+        let hops = 0;
+        while (!betweenRight(key, ids[cur] as string, ids[(cur + 1) % n] as string)) {
+          let best = -1;
+          for (const j of fingers[cur] as number[]) {
+            const f = ids[j] as string;
+            if (!between(f, ids[cur] as string, key)) continue;
+            if (best < 0 || between(f, ids[best] as string, key)) best = j;
+          }
+          cur = best;
+          hops++;
+        }
+        sum += hops;
+        if (hops === 0) zero++;
+        total++;
+      }
+      means.push(sum / q);
+    }
+    const m = means.reduce((a, b) => a + b, 0) / count;
+    const sd = Math.sqrt(means.reduce((a, b) => a + (b - m) ** 2, 0) / count);
+    rows.push([fmt(n), fmt(m), fmt(sd), fmt(Math.min(...means)), fmt(Math.max(...means)), fmt(zero / total)]);
+  }
+  const md = table(['N', 'mean over 200 rings', 'sd between rings', 'min', 'max', 'P(0 hops)'], rows);
+  console.log(md);
+  write('rings.md', md);
+}
+
 // ---- default: what `npm run bench` runs ---------------------------------------------------
 
 async function quick(): Promise<void> {
@@ -530,6 +587,7 @@ else if (cmd === 'probe') {
   await probe(file, args.includes('--graceful'));
 } else if (cmd === 'load') await load();
 else if (cmd === 'ids') idBench();
+else if (cmd === 'rings') rings();
 else {
   console.error(`unknown experiment ${cmd}`);
   process.exitCode = 2;

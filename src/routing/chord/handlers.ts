@@ -46,6 +46,11 @@ const handlers: HandlerTable = {
   },
 
   rfind(node, v, from, msg) {
+    // forwarding costs a pending request: at the cap the request is dropped unanswered
+    if (node.rpc.size >= node.cfg.maxPendingRpcs) {
+      node.counters.dropped++;
+      return;
+    }
     node.send(from, {
       type: 'rfind-ack',
       rid: msg.rid,

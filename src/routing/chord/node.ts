@@ -65,6 +65,8 @@ export class ChordCounters {
   stores = 0;
   storeFailures = 0;
   handoverItems = 0;
+  /** requests not sent because maxPendingRpcs were outstanding */
+  rpcRefused = 0;
 }
 
 export const HOPS_BUCKETS = 33;
@@ -210,10 +212,17 @@ export class ChordNode implements ChordRouter {
 
   /** a request with a timeout; `build` receives the request id */
   request(to: NodeRef, timeoutMs: number, build: (rid: number) => ChordMessage, cb: ReplyCallback): number {
+    if (this.rpc.size >= this.cfg.maxPendingRpcs) {
+      // at the cap nothing is sent: the caller sees a timeout (on the next tick)
+      this.counters.rpcRefused++;
+      this.clock.setTimeout(() => cb(undefined), 0);
+      return 0;
+    }
     const rid = this.rpc.open(to.addr, timeoutMs, cb);
     this.send(to.addr, build(rid));
     return rid;
   }
+
 
   private receive(from: string, msg: ChordMessage): void {
     if (!this.running) return;
@@ -320,6 +329,7 @@ export class ChordNode implements ChordRouter {
       stores: c.stores,
       storeFailures: c.storeFailures,
       handoverItems: c.handoverItems,
+      rpcRefused: c.rpcRefused,
       pointers: this.store.size,
       pointerKeys: this.store.keys,
       pointersRefused: this.store.refused,

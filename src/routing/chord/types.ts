@@ -32,6 +32,8 @@ export interface ChordInit {
   readonly rpcTimeoutMs?: number;
   /** a lookup gives up after this (default 10 s) */
   readonly lookupTimeoutMs?: number;
+  /** requests outstanding at once; beyond it requests fail at once (default 4096) */
+  readonly maxPendingRpcs?: number;
   /** a lookup gives up after this many hops (default 128) */
   readonly maxLookupHops?: number;
   /** mean period of stabilize (default 5 s; each interval drawn uniformly in [½, 3⁄2]·mean) */

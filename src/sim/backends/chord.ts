@@ -35,6 +35,7 @@ export const CHORD_PARAM_KEYS = [
   'rpcTimeoutMs',
   'lookupTimeoutMs',
   'maxLookupHops',
+  'maxPendingRpcs',
   'stabilizeMs',
   'fixFingersMs',
   'fingersPerRound',
