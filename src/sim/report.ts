@@ -182,7 +182,7 @@ export function resultPlots(r: ScenarioResult, s: Scenario): Plot[] {
         }
       }
       for (const [refLabel, refPts] of refs) {
-        const suffix = seriesAxis === undefined ? '' : ` ${key}`;
+        const suffix = seriesAxis === undefined ? '' : ` (${seriesAxis}=${key})`;
         refSeries.push({ label: `${refLabel}${suffix}`, points: refPts, reference: true, color: group });
       }
       for (const [x, y] of ours) {
@@ -198,7 +198,7 @@ export function resultPlots(r: ScenarioResult, s: Scenario): Plot[] {
       refSeries.every((r) => JSON.stringify(r.points) === JSON.stringify(refSeries[0]?.points));
     if (sameForAll && refSeries[0] !== undefined) {
       const first = refSeries[0];
-      series.push({ ...first, label: first.label.replace(/ [^ ]+$/, ''), color: -1 });
+      series.push({ ...first, label: first.label.replace(/ \([^()]*\)$/, ''), color: -1 });
     } else {
       series.push(...refSeries);
     }
