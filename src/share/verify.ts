@@ -28,8 +28,10 @@ export function registerServable(file: SharedFile, rec: ServableRecord): void {
   records.set(file, rec);
 }
 
-export type Servable = { ok: true; size: number } | { ok: false; reason: string };
-export type ServableHandle = { ok: true; size: number; handle: FileHandle } | { ok: false; reason: string };
+/** On `ok`, `dev`/`ino` identify the file that was checked (the indexed one). */
+export type Servable = { ok: true; size: number; dev: number; ino: number } | { ok: false; reason: string };
+export type ServableHandle =
+  { ok: true; size: number; dev: number; ino: number; handle: FileHandle } | { ok: false; reason: string };
 
 /**
  * Opens a shared file for serving. On `ok`, the caller owns `handle` and must close it.
@@ -65,7 +67,7 @@ export async function openServable(file: SharedFile): Promise<ServableHandle> {
       await handle.close();
       return fail(reason);
     }
-    return { ok: true, size: st.size, handle };
+    return { ok: true, size: st.size, dev: st.dev, ino: st.ino, handle };
   } catch {
     await handle.close().catch(() => undefined);
     return fail('cannot stat');
@@ -77,5 +79,5 @@ export async function verifyServable(file: SharedFile): Promise<Servable> {
   const r = await openServable(file);
   if (!r.ok) return r;
   await r.handle.close();
-  return { ok: true, size: r.size };
+  return { ok: true, size: r.size, dev: r.dev, ino: r.ino };
 }

@@ -25,7 +25,12 @@ async function single(
 describe('verifyServable', () => {
   it('accepts an unchanged file and gives its size; openServable hands over a readable handle', async () => {
     const { lib, f } = await single('ok.txt', 'twelve bytes');
-    expect(await verifyServable(f)).toEqual({ ok: true, size: 12 });
+    expect(await verifyServable(f)).toEqual({
+      ok: true,
+      size: 12,
+      dev: expect.any(Number),
+      ino: expect.any(Number),
+    });
     const r = await openServable(f);
     expect(r.ok).toBe(true);
     if (r.ok) {
@@ -73,7 +78,12 @@ describe('verifyServable', () => {
     const now = lib.byIndex(f.index);
     expect(now?.size).toBe(9);
     expect(now?.urn).toMatch(/^urn:sha1:/);
-    expect(await verifyServable(now as SharedFile)).toEqual({ ok: true, size: 9 });
+    expect(await verifyServable(now as SharedFile)).toEqual({
+      ok: true,
+      size: 9,
+      dev: expect.any(Number),
+      ino: expect.any(Number),
+    });
     await lib.close();
   });
 
@@ -106,7 +116,12 @@ describe('verifyServable', () => {
     expect(f.urn).toBeUndefined();
     await lib.whenHashed();
     expect(lib.byIndex(f.index)?.urn).toBeDefined();
-    expect(await verifyServable(f)).toEqual({ ok: true, size: 7 });
+    expect(await verifyServable(f)).toEqual({
+      ok: true,
+      size: 7,
+      dev: expect.any(Number),
+      ino: expect.any(Number),
+    });
     await lib.close();
   });
 

@@ -20,14 +20,23 @@ const closeAsync = promisify(close);
 
 export type OpenResult = { ok: true; fd: number } | { ok: false; reason: string };
 
-export async function openIndexedFile(file: UploadFile): Promise<OpenResult> {
+/** What the verifier vouched for: the opened descriptor must be this file. */
+export interface VerifiedIdentity {
+  readonly dev?: number;
+  readonly ino?: number;
+}
+
+export async function openIndexedFile(
+  file: UploadFile,
+  verified: VerifiedIdentity = {},
+): Promise<OpenResult> {
   let fd: number;
   try {
     fd = await openAsync(file.path, OPEN_FLAGS);
   } catch (e) {
     return { ok: false, reason: `open: ${(e as NodeJS.ErrnoException).code ?? 'failed'}` };
   }
-  const reason = await checkDescriptor(fd, file).catch(
+  const reason = await checkDescriptor(fd, file, verified).catch(
     (e: unknown) => `check: ${(e as NodeJS.ErrnoException).code ?? 'failed'}`,
   );
   if (reason === undefined) return { ok: true, fd };
@@ -35,10 +44,21 @@ export async function openIndexedFile(file: UploadFile): Promise<OpenResult> {
   return { ok: false, reason };
 }
 
-async function checkDescriptor(fd: number, file: UploadFile): Promise<string | undefined> {
+async function checkDescriptor(
+  fd: number,
+  file: UploadFile,
+  verified: VerifiedIdentity,
+): Promise<string | undefined> {
   const st = await fstatAsync(fd);
   if (!st.isFile()) return 'not a regular file';
   if (st.size !== file.size) return 'size changed since indexing';
+  // a file renamed into the indexed path between verification and open: same path, same
+  // size, another inode (or, without a verified identity, another mtime)
+  if (verified.dev !== undefined && verified.ino !== undefined) {
+    if (st.dev !== verified.dev || st.ino !== verified.ino) return 'replaced since verification';
+  } else if (Math.trunc(st.mtimeMs) !== Math.trunc(file.mtimeMs)) {
+    return 'modified since indexing';
+  }
   if (!isInsideRoot(file.path, file.root)) return 'outside its share root';
   let opened: string | undefined;
   try {

@@ -26,7 +26,12 @@ export interface UploadLibrary {
   byUrn(urn: string): UploadFile | undefined;
 }
 
-export type VerifyResult = { ok: true; size: number } | { ok: false; reason: string };
+/**
+ * On `ok`, `dev`/`ino` (when the verifier knows them) identify the file it vouched for:
+ * the file opened for serving must be that very file, not one renamed into its place.
+ */
+export type VerifyResult =
+  { ok: true; size: number; dev?: number; ino?: number } | { ok: false; reason: string };
 
 /** Re-checks, just before serving, that an indexed file may still be served. */
 export type VerifyFn = (file: UploadFile) => Promise<VerifyResult>;
@@ -52,7 +57,7 @@ export async function verifyIndexedFile(file: UploadFile): Promise<VerifyResult>
     if (Math.trunc(st.mtimeMs) !== Math.trunc(file.mtimeMs)) {
       return { ok: false, reason: 'modified since indexing' };
     }
-    return { ok: true, size: st.size };
+    return { ok: true, size: st.size, dev: st.dev, ino: st.ino };
   } catch (e) {
     return { ok: false, reason: (e as NodeJS.ErrnoException).code ?? 'stat failed' };
   }

@@ -216,7 +216,7 @@ export class Uploader {
     }
     const status = range.kind === 'partial' ? 206 : 200;
     // HEAD and empty bodies open too: the open-time checks decide what exists, not only verify.
-    const opened = await openIndexedFile(file);
+    const opened = await openIndexedFile(file, verdict);
     if (!opened.ok) {
       this.stats.refusedByVerify++;
       this.d.log.warn({ index: file.index, name: file.name, reason: opened.reason }, 'refusing to open file');
