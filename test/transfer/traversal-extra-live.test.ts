@@ -11,6 +11,7 @@ import {
   linkSync,
   mkdirSync,
   mkdtempSync,
+  statSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -20,6 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +29,7 @@ import { createSystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { createRng } from '../../src/core/rng.js';
 import { DEFAULT_CONFIG, startServent, type Servent } from '../../src/servent.js';
-import { openShareLibrary, verifyServable, type SharedFile } from '../../src/share/index.js';
+import { openShareLibrary, sha1Urn, verifyServable, type SharedFile } from '../../src/share/index.js';
 import { buildHttpApp, handOff } from '../../src/transfer/index.js';
 
 const MARK = 'TRAVERSAL-LIVE-SECRET-41f7';
@@ -60,6 +62,13 @@ beforeAll(async () => {
   for (const [n, b] of Object.entries(files)) {
     writeFileSync(join(share, n), b);
     original.set(n, b);
+  }
+  // two files of one size written in one timestamp tick (equal mtimes, as `rsync -t` or
+  // `touch -r` would also make them): the shared one, and its replacement outside
+  for (let tries = 0; tries < 100; tries++) {
+    writeFileSync(join(share, 'urn-a.bin'), Buffer.alloc(64 * 1024, 'a'));
+    writeFileSync(join(base, 'urn-b.bin'), Buffer.alloc(64 * 1024, 'b'));
+    if (statSync(join(share, 'urn-a.bin')).mtimeMs === statSync(join(base, 'urn-b.bin')).mtimeMs) break;
   }
   servent = await startServent(
     {
@@ -209,6 +218,36 @@ describe('files changing while they are served by a real servent', () => {
     const all = Buffer.concat(chunks);
     expect(all.includes(MARK)).toBe(false);
     expect(all.toString('latin1')).toMatch(/HTTP\/1\.1 404 /);
+  }, 30_000);
+});
+
+/**
+ * A urn names content. When a shared file is replaced by another of the same size and the
+ * same mtime, the library looks at it again (the verifier saw another inode); the urn it
+ * then gives the path must be the new content's, and a request by the old urn must not
+ * get the new bytes.
+ */
+describe('urns after a same-size, same-mtime replacement', () => {
+  it('the re-indexed file carries the urn of its new content', async () => {
+    const a = entry('urn-a.bin');
+    expect(statSync(join(share, 'urn-a.bin')).mtimeMs).toBe(statSync(join(base, 'urn-b.bin')).mtimeMs);
+    renameSync(join(base, 'urn-b.bin'), join(share, 'urn-a.bin'));
+    const port = servent.address().port;
+    // the first request finds another inode: 404, and the library looks at the path again
+    const first = await slowGet(port, `/get/${a.index}/urn-a.bin`, 1, () => {});
+    expect(first.status).toBe(404);
+    for (let i = 0; i < 50 && servent.library.byIndex(a.index) === a; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await servent.library.whenHashed();
+    const now = servent.library.byIndex(a.index);
+    const urnOfB = sha1Urn(
+      createHash('sha1')
+        .update(Buffer.alloc(64 * 1024, 'b'))
+        .digest(),
+    );
+    expect(now?.urn, 'the urn of the old content stayed on the new one').toBe(urnOfB);
+    const byOldUrn = await slowGet(port, `/uri-res/N2R?${a.urn ?? ''}`, 1, () => {});
+    expect(byOldUrn.body.includes('bbbb'), 'the old urn serves the new bytes').toBe(false);
   }, 30_000);
 });
 
