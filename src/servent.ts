@@ -33,6 +33,10 @@ import { createChordRouter } from './routing/chord/index.js';
 import { createFloodRouter } from './routing/flood/index.js';
 import type { FloodRouter } from './routing/flood/index.js';
 import type { ChordInit } from './routing/chord/index.js';
+import { createKelipsRouter } from './routing/kelips/index.js';
+import type { KelipsInit } from './routing/kelips/index.js';
+import { decodeKelipsMessage, encodeKelipsMessage } from './protocol/kelips/index.js';
+import type { KelipsMessage } from './protocol/kelips/index.js';
 import type { Router, SearchHit, SharedFileInfo } from './routing/types.js';
 import { ConfigError } from './core/errors.js';
 import { ensureDefaultShare, openShareLibrary } from './share/index.js';
@@ -76,6 +80,8 @@ export interface ServentConfig {
   readonly handshakeTimeoutMs: number;
   /** Chord tuning (tests use short periods); see ChordInit */
   readonly chord?: Partial<Omit<ChordInit, 'holder' | 'bootstrap'>>;
+  /** Kelips tuning; see KelipsInit */
+  readonly kelips?: Partial<Omit<KelipsInit, 'holder' | 'bootstrap'>>;
 }
 
 export const DEFAULT_CONFIG: Omit<ServentConfig, 'dataDir'> = {
@@ -286,29 +292,43 @@ export async function startServent(config: ServentConfig, deps: ServentDeps): Pr
   let router: Router;
   if (flood !== undefined) {
     router = flood;
-  } else if (config.routing === 'chord') {
-    // DHT RPCs travel as UDP datagrams on the same port number as the TCP listener
-    const codec = { idBits: 160 };
-    const transport = await createDatagramTransport<ChordMessage>({
-      host: config.listen.host,
-      port: advertisedPort,
-      advertiseIp: advertisedIp,
-      encode: (m) => encodeChordMessage(m, codec),
-      decode: (b) => decodeChordMessage(b, codec),
-      log: log.child({ c: 'udp' }),
-    });
-    dht = transport as DatagramTransport<unknown>;
-    const bootstrap = config.peers[0];
-    router = createChordRouter(
-      { clock, rng: rng.fork(), log: log.child({ c: 'chord' }), transport },
-      {
-        holder: { ip: advertisedIp, port: advertisedPort, serventId: serventIdHex },
-        bootstrap: bootstrap === undefined ? undefined : `${bootstrap.host}:${bootstrap.port}`,
-        ...config.chord,
-      },
-    );
   } else {
-    throw new ConfigError('E_ROUTING', `--routing ${config.routing} is not available in this build`);
+    // DHT RPCs travel as UDP datagrams on the same port number as the TCP listener
+    const datagrams = <M>(
+      encode: (m: M) => Buffer,
+      decode: (b: Buffer) => M,
+    ): Promise<DatagramTransport<M>> =>
+      createDatagramTransport<M>({
+        host: config.listen.host,
+        port: advertisedPort,
+        advertiseIp: advertisedIp,
+        encode,
+        decode,
+        log: log.child({ c: 'udp' }),
+      });
+    const holder = { ip: advertisedIp, port: advertisedPort, serventId: serventIdHex };
+    const bootstrap = config.peers.map((p) => `${p.host}:${p.port}`);
+    if (config.routing === 'chord') {
+      const codec = { idBits: config.chord?.idBits ?? 160 };
+      const transport = await datagrams<ChordMessage>(
+        (m) => encodeChordMessage(m, codec),
+        (b) => decodeChordMessage(b, codec),
+      );
+      dht = transport as DatagramTransport<unknown>;
+      router = createChordRouter(
+        { clock, rng: rng.fork(), log: log.child({ c: 'chord' }), transport },
+        { holder, bootstrap: bootstrap[0], ...config.chord },
+      );
+    } else if (config.routing === 'kelips') {
+      const transport = await datagrams<KelipsMessage>(encodeKelipsMessage, decodeKelipsMessage);
+      dht = transport as DatagramTransport<unknown>;
+      router = createKelipsRouter(
+        { clock, rng: rng.fork(), log: log.child({ c: 'kelips' }), transport },
+        { holder, bootstrap, ...config.kelips },
+      );
+    } else {
+      throw new ConfigError('E_ROUTING', `--routing ${config.routing as string} is not available`);
+    }
   }
 
   await router.start();
