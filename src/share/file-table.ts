@@ -19,12 +19,15 @@ export interface FileFacts {
   /** identity of the inode indexed (checked again before serving) */
   readonly dev: number;
   readonly ino: number;
+  /** inode change time: moves on any rename or write, and no user can set it back */
+  readonly ctimeMs: number;
 }
 
 export interface Entry {
   readonly file: SharedFile;
   readonly dev: number;
   readonly ino: number;
+  readonly ctimeMs: number;
 }
 
 export class FileTable {
@@ -77,7 +80,7 @@ export class FileTable {
       root: facts.root,
       mtimeMs: facts.mtimeMs,
     });
-    this.entries.set(index, { file, dev: facts.dev, ino: facts.ino });
+    this.entries.set(index, { file, dev: facts.dev, ino: facts.ino, ctimeMs: facts.ctimeMs });
     this.byPath.set(file.path, index);
     this.words.add(index, file.keywords);
     if (urn !== undefined) {

@@ -21,14 +21,23 @@ export interface CacheEntry {
   index: number;
   size: number;
   mtimeMs: number;
-  /** `urn:sha1:…` valid for exactly this size and mtime */
+  /**
+   * inode and inode change time: a file renamed into the path, or rewritten with its
+   * mtime set back, keeps size and mtime but not these (ctime cannot be set by users)
+   */
+  ino: number;
+  ctimeMs: number;
+  /** `urn:sha1:…` valid for exactly this (size, mtime, inode, ctime) */
   urn: string | undefined;
 }
 
 interface CacheFileV1 {
   version: 1;
   nextIndex: number;
-  entries: Record<string, { index: number; size: number; mtimeMs: number; urn?: string }>;
+  entries: Record<
+    string,
+    { index: number; size: number; mtimeMs: number; ino?: number; ctimeMs?: number; urn?: string }
+  >;
 }
 
 export class HashCache {
@@ -81,13 +90,22 @@ export class HashCache {
     let maxIndex = 0;
     for (const [path, raw] of Object.entries(d.entries)) {
       if (typeof raw !== 'object' || raw === null) continue;
-      const { index, size, mtimeMs, urn } = raw;
+      const { index, size, mtimeMs, urn, ino, ctimeMs } = raw;
       if (!Number.isInteger(index) || index < 1 || index > MAX_FILE_INDEX || this.usedIndexes.has(index))
         continue;
       if (!Number.isSafeInteger(size) || size < 0 || typeof mtimeMs !== 'number' || !Number.isFinite(mtimeMs))
         continue;
       const norm = typeof urn === 'string' ? normaliseSha1Urn(urn) : undefined;
-      this.entries.set(path, { index, size, mtimeMs, urn: norm });
+      // an entry without inode and ctime (older cache) keeps its index; its urn is re-hashed
+      const known = typeof ino === 'number' && typeof ctimeMs === 'number';
+      this.entries.set(path, {
+        index,
+        size,
+        mtimeMs,
+        ino: known ? ino : -1,
+        ctimeMs: known ? ctimeMs : -1,
+        urn: known ? norm : undefined,
+      });
       this.usedIndexes.add(index);
       maxIndex = Math.max(maxIndex, index);
     }
@@ -108,10 +126,19 @@ export class HashCache {
     return this.nextIndex++;
   }
 
-  /** The urn remembered for exactly this (path, size, mtime), if any. */
-  urnFor(path: string, size: number, mtimeMs: number): string | undefined {
+  /** The urn remembered for exactly this version of the file (path, size, mtime, inode, ctime), if any. */
+  urnFor(
+    path: string,
+    v: { readonly size: number; readonly mtimeMs: number; readonly ino: number; readonly ctimeMs: number },
+  ): string | undefined {
     const e = this.entries.get(path);
-    return e !== undefined && e.size === size && e.mtimeMs === mtimeMs ? e.urn : undefined;
+    const same =
+      e !== undefined &&
+      e.size === v.size &&
+      e.mtimeMs === v.mtimeMs &&
+      e.ino === v.ino &&
+      e.ctimeMs === v.ctimeMs;
+    return same ? e.urn : undefined;
   }
 
   set(path: string, entry: CacheEntry): void {
@@ -151,6 +178,8 @@ export class HashCache {
         index: e.index,
         size: e.size,
         mtimeMs: e.mtimeMs,
+        ino: e.ino,
+        ctimeMs: e.ctimeMs,
         ...(e.urn !== undefined ? { urn: e.urn } : {}),
       };
     }

@@ -239,8 +239,8 @@ class Library implements ShareLibrary {
       const known = wasDir ? this.table.under(root, p) : this.knownAt(root, p);
       const files: FileFacts[] = [];
       if (st?.isFile() === true && (await this.admissible(root, p))) {
-        const { size, mtimeMs, dev, ino } = st;
-        files.push({ path: p, relPath: relPathOf(root, p), root, size, mtimeMs, dev, ino });
+        const { size, mtimeMs, dev, ino, ctimeMs } = st;
+        files.push({ path: p, relPath: relPathOf(root, p), root, size, mtimeMs, dev, ino, ctimeMs });
       }
       const res: WalkResult = { files, dirs: [], stats: emptyStats(), truncated: false };
       this.apply(root, p, res, known);
@@ -304,9 +304,9 @@ class Library implements ShareLibrary {
   }
 
   private addEntry(f: FileFacts, index: number): SharedFile {
-    const urn = this.cache.urnFor(f.path, f.size, f.mtimeMs);
+    const urn = this.cache.urnFor(f.path, f);
     const file = this.putFile(f, index, urn);
-    this.cache.set(f.path, { index, size: f.size, mtimeMs: f.mtimeMs, urn });
+    this.cache.set(f.path, { index, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, ctimeMs: f.ctimeMs, urn });
     if (urn === undefined) this.queue.push(f.path);
     return file;
   }
@@ -388,8 +388,19 @@ class Library implements ShareLibrary {
       return;
     }
     const urn = sha1Urn(digest);
-    const next = this.putFile({ ...file, dev: before.dev, ino: before.ino }, file.index, urn);
-    this.cache.set(path, { index: file.index, size: file.size, mtimeMs: file.mtimeMs, urn });
+    const next = this.putFile(
+      { ...file, dev: before.dev, ino: before.ino, ctimeMs: before.ctimeMs },
+      file.index,
+      urn,
+    );
+    this.cache.set(path, {
+      index: file.index,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ino: before.ino,
+      ctimeMs: before.ctimeMs,
+      urn,
+    });
     this.pendingHashed.set(file.index, next);
     if (this.queue.pending <= 1) this.flushHashed();
     else this.flushTimer ??= this.clock.setTimeout(() => this.flushHashed(), HASH_FLUSH_MS);

@@ -21,6 +21,7 @@ export interface FoundFile {
   readonly mtimeMs: number;
   readonly dev: number;
   readonly ino: number;
+  readonly ctimeMs: number;
 }
 
 export interface WalkStats {
@@ -196,6 +197,7 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
             mtimeMs: st.mtimeMs,
             dev: st.dev,
             ino: st.ino,
+            ctimeMs: st.ctimeMs,
           });
       }
     }

@@ -125,7 +125,7 @@ describe('hash cache bounds', () => {
     const { log } = capturingLogger();
     const c = new HashCache(sb.data, log, 3);
     for (const p of ['/a', '/b', '/c', '/d', '/e'])
-      c.set(p, { index: c.indexFor(p), size: 1, mtimeMs: 1, urn: undefined });
+      c.set(p, { index: c.indexFor(p), size: 1, mtimeMs: 1, ino: 1, ctimeMs: 1, urn: undefined });
     c.prune(new Set(['/a', '/e']));
     expect(c.size).toBe(3);
     expect(c.indexFor('/a')).toBe(1); // present: kept

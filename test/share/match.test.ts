@@ -120,7 +120,7 @@ describe('keyword index agrees with a brute-force scan (property)', () => {
         const table = new FileTable();
         paths.forEach((p, i) =>
           table.put(
-            { path: '/r/' + p, relPath: p, root: '/r', size: 1, mtimeMs: 0, dev: 1, ino: i },
+            { path: '/r/' + p, relPath: p, root: '/r', size: 1, mtimeMs: 0, dev: 1, ino: i, ctimeMs: 0 },
             i + 1,
             undefined,
           ),
