@@ -33,6 +33,8 @@ interface ChildResult {
   heapAfterSetupMB: number;
   bytesPerNode: number;
   maxRssMB: number;
+  /** RSS after setup, after the run, after the stats pass */
+  rssMB: number[];
   success: number;
   requestsPerLookup: number;
 }
@@ -85,6 +87,7 @@ async function child(nodes: number, queries: number): Promise<ChildResult> {
   const setupMs = Date.now() - w0;
   gc?.();
   const heap = process.memoryUsage().heapUsed - heap0;
+  const rssAfterSetup = process.memoryUsage().rss;
   let pendingSum = 0;
   let samples = 0;
   const w1 = Date.now();
@@ -96,9 +99,11 @@ async function child(nodes: number, queries: number): Promise<ChildResult> {
   const runCpuMs = cpuMs(process.cpuUsage(c1));
   const runWallMs = Date.now() - w1;
   const events = sim.scheduler.eventsRun();
+  const rssAfterRun = process.memoryUsage().rss;
   const w2 = Date.now();
   const m = collectMetrics(sim);
   const statsWallMs = Date.now() - w2;
+  const rssAfterStats = process.memoryUsage().rss;
   const meanPending = Math.max(1, Math.round(pendingSum / Math.max(1, samples)));
   // at least 2·10^6 events per trial, best of 3 trials (short runs are noisy)
   const baseEvents = Math.max(events, 2_000_000);
@@ -118,6 +123,7 @@ async function child(nodes: number, queries: number): Promise<ChildResult> {
     heapAfterSetupMB: Math.round(heap / 1e6),
     bytesPerNode: Math.round(heap / nodes),
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    rssMB: [rssAfterSetup, rssAfterRun, rssAfterStats].map((r) => Math.round(r / 1e6)),
     success: m.success,
     requestsPerLookup: m.requestsPerLookup?.mean ?? 0,
   };
@@ -200,7 +206,8 @@ async function main(): Promise<void> {
       ].join(' | ') + '\n',
     );
     process.stdout.write(
-      `         (success ${c.success.toFixed(3)}, ${c.requestsPerLookup.toFixed(1)} query copies per search)\n`,
+      `         (success ${c.success.toFixed(3)}, ${c.requestsPerLookup.toFixed(1)} query copies per search;` +
+        ` RSS MB after setup / run / stats pass: ${c.rssMB.join(' / ')})\n`,
     );
   }
 }

@@ -9,6 +9,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
+import type { LatencySpec, NetworkSpec } from './config.js';
 
 export const LOST = -1;
 
@@ -154,4 +155,22 @@ export function withPartitions(inner: DeliveryModel, partitions: readonly Partit
 function checkMs(ms: number, what: string): void {
   if (!(ms >= 0) || !Number.isFinite(ms))
     throw new ConfigError('SIM_LATENCY', `${what} must be ≥ 0 ms, got ${ms}`);
+}
+
+function baseModel(spec: LatencySpec, rng: Rng): DeliveryModel {
+  switch (spec.kind) {
+    case 'constant':
+      return constantLatency(spec.ms);
+    case 'uniform':
+      return uniformLatency(spec.minMs, spec.maxMs, rng);
+    case 'exponential':
+      return exponentialLatency(spec.meanMs, rng);
+    case 'matrix':
+      return matrixLatency(spec.matrix, spec.scale);
+  }
+}
+
+/** The stack a scenario's network section describes: loss over partitions over latency. */
+export function deliveryModel(network: NetworkSpec, rng: Rng): DeliveryModel {
+  return withLoss(withPartitions(baseModel(network.latency, rng), network.partitions), network.loss, rng);
 }

@@ -10,30 +10,22 @@
  */
 import { silentLogger } from '../core/log.js';
 import { createRng, type Rng } from '../core/rng.js';
-import type { Router, RouterComponents, SearchRequest } from '../routing/types.js';
+import type { Router, RouterComponents } from '../routing/types.js';
 import { SIM_PORT, simIp } from './address.js';
 import type { SimBackend, SimNodeContext } from './backend.js';
 import { ChurnDriver } from './churn.js';
 import { OverlayMaintainer } from './overlay.js';
-import type { LatencySpec, SimulationConfig } from './config.js';
+import type { SimulationConfig } from './config.js';
 import { EV_CALL } from './events.js';
-import {
-  constantLatency,
-  type DeliveryModel,
-  exponentialLatency,
-  matrixLatency,
-  uniformLatency,
-  withLoss,
-  withPartitions,
-} from './latency.js';
+import { deliveryModel } from './latency.js';
 import { SimNetwork } from './network.js';
 import { Scheduler } from './scheduler.js';
 import { SearchTracker } from './search-tracker.js';
+import { SearchWorkload } from './search-workload.js';
 import { SimClock } from './sim-clock.js';
 import { buildTopology, targetDegree } from './topology.js';
 import { TraceHash } from './trace-hash.js';
 import { Placement, sharedFileInfo, simFile, simFileId } from './workload.js';
-import { Zipf } from './zipf.js';
 
 export interface ProgressInfo {
   readonly simMs: number;
@@ -68,9 +60,9 @@ export class Simulation<M> {
   private readonly rngOverlay: Rng;
   /** link mode: target degrees and free slots (see overlay.ts) */
   readonly overlay: OverlayMaintainer<M> | undefined;
-  private readonly queryZipf: Zipf | undefined;
+  /** the search workload, when the config has one */
+  readonly searches: SearchWorkload | undefined;
   private readonly churn: ChurnDriver | undefined;
-  private issued = 0;
   private isSetUp = false;
 
   constructor(
@@ -92,7 +84,7 @@ export class Simulation<M> {
     const keyOf = backend.lookupKey?.bind(backend) as ((msg: unknown) => string | undefined) | undefined;
     this.network = new SimNetwork<M>(this.scheduler, {
       mode: backend.mode,
-      model: this.buildModel(),
+      model: deliveryModel(config.network, this.rngNetwork),
       failureDetectionMs: config.network.failureDetectionMs,
       linkSetupMs: config.network.linkSetupMs,
       hooks: {
@@ -111,7 +103,6 @@ export class Simulation<M> {
     this.overlay = backend.mode === 'link' ? new OverlayMaintainer(this.network, this.rngOverlay) : undefined;
     const w = config.workload;
     this.placement = w === undefined ? undefined : new Placement(w.placement, this.rngPlacement);
-    this.queryZipf = w === undefined ? undefined : new Zipf(w.placement.files, w.zipf);
     this.tracker = new SearchTracker(
       {
         now: () => this.scheduler.now(),
@@ -124,6 +115,10 @@ export class Simulation<M> {
       },
       config.bucketMs,
     );
+    this.searches =
+      w === undefined || this.placement === undefined
+        ? undefined
+        : new SearchWorkload(this, w, this.placement, backend, config.params, this.rngWorkload);
     this.scheduler.on(EV_CALL, (_t, _a, payload) => (payload as () => void)());
     if (config.trace) {
       const h = new TraceHash();
@@ -164,8 +159,7 @@ export class Simulation<M> {
       this.placement.placeInitial(config.nodes);
       for (let i = 0; i < config.nodes; i++) this.publishFiles(i);
     }
-    const w = config.workload;
-    if (w !== undefined && w.queries > 0) this.at(w.startMs, () => this.issueSearch());
+    this.searches?.start();
     this.churn?.schedule();
   }
 
@@ -359,48 +353,8 @@ export class Simulation<M> {
     return nb.length === 0 ? x : (nb[this.rngChurn.int(nb.length)] as number);
   }
 
-  private issueSearch(): void {
-    const w = this.config.workload;
-    if (w === undefined || this.queryZipf === undefined || this.issued >= w.queries) return;
-    this.issued++;
-    const rng = this.rngWorkload;
-    const live = this.network.liveNodes();
-    if (live > 0) {
-      const node = this.network.liveAt(rng.int(live));
-      const fileId = this.queryZipf.sample(rng);
-      const placement = this.placement as Placement;
-      const others = placement.liveReplicasOf(fileId) - (placement.holds(node, fileId) ? 1 : 0);
-      const req = this.searchRequest(fileId);
-      const router = this.routers[node] as Router;
-      const id = this.tracker.begin(node, fileId, others > 0, (sink) => router.startSearch(req, sink));
-      this.at(this.scheduler.now() + w.timeoutMs, () => this.tracker.expire(id));
-    }
-    if (this.issued < w.queries) {
-      const gap =
-        w.ratePerSec !== undefined
-          ? (-Math.log(1 - rng.float()) * 1000) / w.ratePerSec
-          : (w.intervalMs ?? 1000);
-      this.at(this.scheduler.now() + gap, () => this.issueSearch());
-    }
-  }
-
-  private searchRequest(fileId: number): SearchRequest {
-    const file = simFile(fileId);
-    const custom = this.backend.searchRequest?.(file, this.config.params);
-    if (custom !== undefined) return custom;
-    const ttl = this.config.params['ttl'];
-    const maxHits = this.config.workload?.maxHits;
-    return {
-      text: file.keyword,
-      ...(typeof ttl === 'number' ? { ttl } : {}),
-      ...(maxHits !== undefined ? { maxHits } : {}),
-    };
-  }
-
   private workloadDone(): boolean {
-    const w = this.config.workload;
-    if (w === undefined) return true;
-    return this.issued >= w.queries && this.tracker.activeCount() === 0;
+    return this.searches === undefined || this.searches.done();
   }
 
   private progress(): ProgressInfo {
@@ -410,24 +364,5 @@ export class Simulation<M> {
     const fraction =
       end !== undefined && end > 0 ? Math.min(1, now / end) : q > 0 ? this.tracker.finished / q : 1;
     return { simMs: now, events: this.scheduler.eventsRun(), fraction };
-  }
-
-  private buildModel(): DeliveryModel {
-    const n = this.config.network;
-    const base = latencyModel(n.latency, this.rngNetwork);
-    return withLoss(withPartitions(base, n.partitions), n.loss, this.rngNetwork);
-  }
-}
-
-function latencyModel(spec: LatencySpec, rng: Rng): DeliveryModel {
-  switch (spec.kind) {
-    case 'constant':
-      return constantLatency(spec.ms);
-    case 'uniform':
-      return uniformLatency(spec.minMs, spec.maxMs, rng);
-    case 'exponential':
-      return exponentialLatency(spec.meanMs, rng);
-    case 'matrix':
-      return matrixLatency(spec.matrix, spec.scale);
   }
 }
