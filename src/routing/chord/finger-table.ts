@@ -64,6 +64,12 @@ export class FingerTable {
     this.mergeAround(k + 1);
   }
 
+  /** replaces the whole table with these arrays (taken over, not copied): runs lowest index first */
+  adopt(from: number[], nodes: NodeRef[]): void {
+    this.from = from;
+    this.nodes = nodes;
+  }
+
   /** replaces the whole table: runs given lowest index first */
   replace(from: readonly number[], nodes: readonly NodeRef[]): void {
     this.from = from.slice();

@@ -140,7 +140,8 @@ export class ChordNode implements ChordRouter {
   start(): Promise<void> {
     if (this.running) return Promise.resolve();
     this.running = true;
-    this.transport.setHandler({ message: (from, msg) => this.receive(from, msg) });
+    // the router is its own transport handler (no per-node closure)
+    this.transport.setHandler(this);
     const boot = this.bootstrap;
     // positions already placed by installStable keep their state
     if (this.vn.every((v) => v.joined)) {
@@ -223,8 +224,8 @@ export class ChordNode implements ChordRouter {
     return rid;
   }
 
-
-  private receive(from: string, msg: ChordMessage): void {
+  /** TransportHandler: a message from the transport */
+  message(from: string, msg: ChordMessage): void {
     if (!this.running) return;
     this.counters.messagesReceived++;
     this.counters.bytesReceived += chordMessageSize(msg);

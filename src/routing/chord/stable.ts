@@ -49,7 +49,14 @@ function position(space: IdSpace, id: string): number {
 }
 
 /** first index whose position ≥ x (ties broken by the exact id), N when none */
-function lowerBoundAt(pos: Float64Array, refs: readonly NodeRef[], x: number, exact: () => string): number {
+function lowerBoundAt(
+  pos: Float64Array,
+  refs: readonly NodeRef[],
+  x: number,
+  space: IdSpace,
+  self: string,
+  i: number,
+): number {
   let lo = 0;
   let hi = pos.length;
   while (lo < hi) {
@@ -58,7 +65,7 @@ function lowerBoundAt(pos: Float64Array, refs: readonly NodeRef[], x: number, ex
     else hi = mid;
   }
   if (lo < pos.length && pos[lo] === x) {
-    const key = exact();
+    const key = space.addPow2(self, i);
     while (lo < pos.length && pos[lo] === x && (refs[lo] as NodeRef).id < key) lo++;
   }
   return lo;
@@ -95,7 +102,7 @@ export function installStableState(node: ChordNode, v: VNode, refs: readonly Nod
     if (i >= exactBelow) {
       let x = self + 2 ** (i - space.bits);
       if (x >= 1) x -= 1;
-      k = lowerBoundAt(pos, refs, x, () => space.addPow2(v.self.id, i));
+      k = lowerBoundAt(pos, refs, x, space, v.self.id, i);
     } else {
       k = lowerBound(refs, space.addPow2(v.self.id, i));
     }
@@ -109,6 +116,6 @@ export function installStableState(node: ChordNode, v: VNode, refs: readonly Nod
     }
     if (k === nextIdx) break;
   }
-  v.fingers.replace(from.reverse(), nodes.reverse());
+  v.fingers.adopt(from.reverse(), nodes.reverse());
   v.fixNext = 0;
 }

@@ -76,27 +76,35 @@ export class VNode {
    * closest-preceding-node rule over fingers, successor list and predecessor.
    */
   candidates(key: string, k: number, skip?: ReadonlySet<string>): NodeRef[] {
-    const self = this.self.id;
     const best: NodeRef[] = [];
-    const consider = (n: NodeRef): void => {
-      if (!between(n.id, self, key)) return;
-      if (skip !== undefined && skip.has(n.id)) return;
-      let pos = best.length;
-      for (let j = 0; j < best.length; j++) {
-        const b = best[j] as NodeRef;
-        if (b.id === n.id) return;
-        // n closer to key than b ⇔ b comes before n clockwise from self
-        if (pos === best.length && compareFrom(self, b.id, n.id) < 0) pos = j;
-      }
-      if (pos >= k) return;
-      best.splice(pos, 0, n);
-      if (best.length > k) best.pop();
-    };
-    for (const n of this.succs) consider(n);
+    for (const n of this.succs) this.consider(best, n, key, k, skip);
     const fs = this.fingers.entries();
-    for (let i = fs.length - 1; i >= 0; i--) consider(fs[i] as NodeRef);
-    if (this.pred !== undefined) consider(this.pred);
+    for (let i = fs.length - 1; i >= 0; i--) this.consider(best, fs[i] as NodeRef, key, k, skip);
+    if (this.pred !== undefined) this.consider(best, this.pred, key, k, skip);
     return best;
+  }
+
+  /** inserts n into `best` (closest to key first, at most k) when it precedes key */
+  private consider(
+    best: NodeRef[],
+    n: NodeRef,
+    key: string,
+    k: number,
+    skip: ReadonlySet<string> | undefined,
+  ): void {
+    const self = this.self.id;
+    if (!between(n.id, self, key)) return;
+    if (skip !== undefined && skip.has(n.id)) return;
+    let pos = best.length;
+    for (let j = 0; j < best.length; j++) {
+      const b = best[j] as NodeRef;
+      if (b.id === n.id) return;
+      // n closer to key than b ⇔ b comes before n clockwise from self
+      if (pos === best.length && compareFrom(self, b.id, n.id) < 0) pos = j;
+    }
+    if (pos >= k) return;
+    best.splice(pos, 0, n);
+    if (best.length > k) best.pop();
   }
 
   /** forgets a node everywhere; true when it was known */
