@@ -205,6 +205,19 @@ export class SimNetwork<M> {
     return true;
   }
 
+  /**
+   * Trims every adjacency list to its length (V8 grows pushed arrays to 17+ slots);
+   * called once the initial topology is built: ~0.25 KB less per node at degree 4.
+   */
+  compact(): void {
+    for (let i = 0; i < this.adj.length; i++) {
+      const l = this.adj[i];
+      if (l === undefined) continue;
+      this.adj[i] = l.slice();
+      this.lastAt[i] = (this.lastAt[i] as number[]).slice();
+    }
+  }
+
   /** Link mode: closes a link; both ends get `peerDown` (after `delayMs`). */
   unlink(a: number, b: number, delayMs = 0): boolean {
     if (!this.removeHalf(a, b)) return false;

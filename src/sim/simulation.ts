@@ -152,6 +152,7 @@ export class Simulation<M> {
       for (let e = 0; e < edges.length; e += 2) {
         this.network.link(edges[e] as number, edges[e + 1] as number, true);
       }
+      this.network.compact();
       const overlay = this.overlay as OverlayMaintainer<M>;
       for (let i = 0; i < config.nodes; i++) overlay.setTarget(i, this.network.neighbours(i).length);
     }
