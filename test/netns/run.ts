@@ -3,7 +3,7 @@
  * namespaces (root only; skipped with exit 0 otherwise, or without `ip`).
  *
  *   npm run test:netns -- [--hosts 20] [--routing flood,chord,kelips] [--kill 0.3]
- *                         [--lookups 12] [--downloads 3] [--seed N] [--keep]
+ *                         [--lookups 16] [--downloads 3] [--seed N] [--keep]
  *
  * For each back-end: n hosts on a bridge (10.77.0.0/24, links shaped: delay and loss), one
  * `servent start` per host, lookups and downloads from several hosts, 30% SIGKILLed, the
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     hosts: { type: 'string', default: '20' },
     routing: { type: 'string', default: 'flood,chord,kelips' },
     kill: { type: 'string', default: '0.3' },
-    lookups: { type: 'string', default: '12' },
+    lookups: { type: 'string', default: '16' },
     downloads: { type: 'string', default: '3' },
     seed: { type: 'string', default: '77' },
     keep: { type: 'boolean', default: false },
@@ -149,6 +149,7 @@ function summary(results: readonly ScenarioResult[], shaping: string, drops: str
 }
 
 let passed = false;
+const started = Date.now();
 try {
   await cleanup(); // leftovers of a crashed run
   workDir = mkdtempSync(join(tmpdir(), TMP_PREFIX));
@@ -211,5 +212,5 @@ try {
     }
   }
 }
-log(passed ? 'passed' : 'FAILED');
+log(`${passed ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 process.exit(passed ? 0 : 1);

@@ -61,6 +61,30 @@ const newPhase = (): Phase => ({ tried: 0, found: 0, downloads: 0, verified: 0, 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
 
+/** open Gnutella connections of each servent, from its control API (-1: no answer) */
+function linksOf(hosts: readonly Host[]): Promise<number[]> {
+  return Promise.all(
+    hosts.map((h) =>
+      apiGet(h.ns, '/api/status').then(
+        (s) => (s as { peers: number }).peers,
+        () => -1,
+      ),
+    ),
+  );
+}
+
+/** pointers a DHT servent stores for others, from its control API (-1: no answer) */
+function pointersOf(hosts: readonly Host[]): Promise<number[]> {
+  return Promise.all(
+    hosts.map((h) =>
+      apiGet(h.ns, '/api/status').then(
+        (s) => (s as { router?: { extra?: { pointers?: number } } }).router?.extra?.pointers ?? -1,
+        () => -1,
+      ),
+    ),
+  );
+}
+
 async function pool<T>(items: readonly T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -208,7 +232,23 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     }
     res.killed.sort((a, b) => a - b);
     o.log(`${o.routing}: killed ${victims.length} servents (hosts ${res.killed.join(', ')})`);
-    await sleep(o.routing === 'flood' ? 10_000 : 25_000);
+    const live = hosts.filter((h) => h.alive);
+    if (o.routing === 'flood') {
+      // survivors whose every neighbour died redial from their host caches (min peers 2)
+      const t2 = Date.now();
+      let links: number[] = [];
+      while (Date.now() - t2 < 60_000) {
+        await sleep(5_000);
+        links = await linksOf(live);
+        if (links.every((n) => n >= 1)) break;
+      }
+      o.log(
+        `${o.routing}: links per surviving servent after ${((Date.now() - t2) / 1000).toFixed(0)} s: ${links.join(' ')}`,
+      );
+    } else {
+      // a few stabilize and check_predecessor rounds (5 s and 10 s by default)
+      await sleep(40_000);
+    }
 
     await measure(
       res.after,
