@@ -205,17 +205,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     o.log(
       `${o.routing}: overlay ${res.formedS === undefined ? 'did NOT form' : `answers after ${res.formedS.toFixed(0)} s`}`,
     );
-    if (o.routing === 'flood') {
-      const peers = await Promise.all(
-        hosts.map((h) =>
-          apiGet(h.ns, '/api/status').then(
-            (s) => (s as { peers: number }).peers,
-            () => -1,
-          ),
-        ),
-      );
-      o.log(`${o.routing}: Gnutella links per servent: ${peers.join(' ')}`);
-    }
+    if (o.routing === 'flood')
+      o.log(`${o.routing}: Gnutella links per servent: ${(await linksOf(hosts)).join(' ')}`);
+    else o.log(`${o.routing}: pointers stored per servent: ${(await pointersOf(hosts)).join(' ')}`);
 
     await measure(res.before, hosts);
     o.log(
@@ -250,10 +242,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       await sleep(40_000);
     }
 
-    await measure(
-      res.after,
-      hosts.filter((h) => h.alive),
-    );
+    if (o.routing !== 'flood')
+      o.log(`${o.routing}: pointers stored per surviving servent: ${(await pointersOf(live)).join(' ')}`);
+    await measure(res.after, live);
     o.log(
       `${o.routing}: after the kill: ${res.after.found}/${res.after.tried} lookups, ${res.after.verified}/${res.after.downloads} downloads verified`,
     );
