@@ -56,8 +56,8 @@ export const ChordLimits = {
   MAX_MESSAGE: 1200,
   /** node references in one FOUND / NEIGHBOURS / LEAVE (40 × 27 B = 1080 B fits a datagram) */
   MAX_REFS: 40,
-  /** dead-node ids a FIND asks the responder to skip */
-  MAX_EXCLUDE: 8,
+  /** dead-node ids a FIND asks the responder to skip (16 × 20 B) */
+  MAX_EXCLUDE: 16,
   /** pointers in one STORE or FETCH_RES (each ≥ 64 B, so the datagram cap binds first) */
   MAX_POINTERS: 16,
   /** keywords carried by a FETCH filter */

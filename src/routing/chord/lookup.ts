@@ -11,7 +11,7 @@
  * (which then owns the key) is tried.
  */
 import type { NodeRef } from '../../protocol/chord/messages.js';
-import { between, betweenRight } from './id.js';
+import { between, betweenRight, compareFrom } from './id.js';
 import { ANY } from './rpc.js';
 import { ChordLimits } from '../../protocol/chord/constants.js';
 import type { ChordNode } from './node.js';
@@ -127,7 +127,7 @@ class Lookup implements LookupHandle {
    * with the dead ones excluded (ToN §V-A: retry via the next-closest preceding node) —
    * and otherwise abandoned for the step before it.
    */
-  private pick(): NodeRef | 'reask' | undefined {
+  private pick(): NodeRef | 'reask' | { done: NodeRef[] } | undefined {
     while (this.levels.length > 0) {
       const top = this.levels[this.levels.length - 1] as Level;
       const c = top.list.shift();
@@ -138,7 +138,10 @@ class Lookup implements LookupHandle {
       if (this.dead.length > top.askedAt) {
         top.askedAt = this.dead.length;
         if (top.from === undefined) {
-          top.list.push(...this.v.candidates(this.key, this.node.cfg.candidates, this.tried));
+          // our own state, now without the dead: it may even know the owner outright
+          const own = localStep(this.node, this.v, this.key, undefined, this.tried);
+          if (own.done) return { done: own.refs };
+          top.list.push(...own.refs);
           continue;
         }
         return 'reask';
@@ -148,18 +151,33 @@ class Lookup implements LookupHandle {
     return undefined;
   }
 
+  /**
+   * The dead nodes worth telling `responder` about: those between it and the key (the
+   * only ones it could offer), closest to the key first, at most MAX_EXCLUDE.
+   */
+  private exclusions(responder: string): readonly string[] {
+    if (this.dead.length === 0 || responder === '') return NONE;
+    const key = this.key;
+    const within = this.dead.filter((d) => between(d, responder, key));
+    if (within.length > ChordLimits.MAX_EXCLUDE) {
+      within.sort((a, b) => compareFrom(responder, b, a));
+      within.length = ChordLimits.MAX_EXCLUDE;
+    }
+    return within;
+  }
+
   /** iterative: ask the best untried candidate */
   private next(): void {
     if (this.finished || !this.node.running) return;
     if (this.expired()) return this.finish(undefined);
     const picked = this.pick();
     if (picked === undefined) return this.finish(undefined);
+    if (typeof picked === 'object' && 'done' in picked) return this.found(picked.done, this.hops);
     const level = this.levels[this.levels.length - 1] as Level;
     const reask = picked === 'reask';
     const c = reask ? (level.from as NodeRef) : picked;
     this.tried.add(c.id);
-    // every step tells the responder which nodes we found dead (the most recent few)
-    const exclude = this.dead.length === 0 ? NONE : this.dead.slice(-ChordLimits.MAX_EXCLUDE);
+    const exclude = this.exclusions(c.id);
     const node = this.node;
     this.rid = node.request(
       c,
