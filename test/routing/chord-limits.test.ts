@@ -45,6 +45,31 @@ function lookup(clock: ManualClock, router: ChordRouter, key: string): LookupRes
 
 const hex = (v: bigint): string => v.toString(16).padStart(40, '0');
 
+describe('chord publication pacing', () => {
+  it('keeps at most publishConcurrency key publications in flight', async () => {
+    const { ChordTestNet } = await import('./chord-testnet.js');
+    const { keywords } = await import('../../src/core/keywords.js');
+    const net = new ChordTestNet({
+      seed: 3,
+      init: { idBits: 32, maintenance: false, publishConcurrency: 2, replicas: 0 },
+    });
+    for (let i = 0; i < 32; i++) void net.add({ bootstrap: undefined }).start();
+    const refs = net.liveRing();
+    for (const n of net.nodes) n.installStable({ refs });
+    const pub = net.nodes[5]!;
+    const names = Array.from({ length: 30 }, (_, i) => `k${i}x`);
+    pub.publish(names.map((n, i) => ({ index: i, name: n, size: 1, urn: undefined, keywords: keywords(n) })));
+    const pending = (pub as unknown as { rpc: { size: number } }).rpc;
+    let peak = 0;
+    for (let t = 0; t < 500; t++) {
+      peak = Math.max(peak, pending.size);
+      net.advance(5);
+    }
+    expect(peak).toBe(2);
+    expect(net.nodes.reduce((a, n) => a + n.storedPointers(), 0)).toBe(30);
+  });
+});
+
 describe('chord limits against hostile peers', () => {
   it('a peer that keeps handing out ever-closer fake nodes is cut off at maxLookupHops', () => {
     const key = 1n << 159n;
