@@ -113,6 +113,7 @@ function messageArb(bits: number): fc.Arbitrary<ChordMessage> {
     fc.record({ e: env, bg: fc.boolean() }).map(({ e, bg }) => ({ type: 'rfind-ack' as const, ...e, bg })),
     env.map((e) => ({ type: 'get-neighbours' as const, ...e })),
     env.map((e) => ({ type: 'notify' as const, ...e })),
+    fc.record({ e: env, node: refArb(bits) }).map(({ e, node }) => ({ type: 'hint' as const, ...e, node })),
     env.map((e) => ({ type: 'ping' as const, ...e })),
     env.map((e) => ({ type: 'pong' as const, ...e })),
     fc

@@ -208,6 +208,36 @@ describe('chord ring maintenance', () => {
     expect(checkRing(net)).toEqual({ succOk: 15, predOk: 15, total: 15 });
   });
 
+  it('a joining node is adopted by its predecessor at once (HINT), not at its next stabilize', () => {
+    const net = new ChordTestNet({
+      seed: 31,
+      wire: true,
+      init: {
+        idBits: 32,
+        successors: 4,
+        stabilizeMs: 600_000,
+        fixFingersMs: 600_000,
+        checkPredecessorMs: 600_000,
+      },
+    });
+    for (let i = 0; i < 16; i++) void net.add({ bootstrap: undefined }).start();
+    const refs = net.liveRing();
+    for (const n of net.nodes) n.installStable({ refs });
+    const newcomer = net.add({ bootstrap: net.addrs[0] });
+    void newcomer.start();
+    net.advance(1000);
+    const ring = net.liveRing();
+    const me = newcomer.vnodes[0]!;
+    const k = ring.findIndex((r) => r.id === me.id);
+    const pred = ring[(k + ring.length - 1) % ring.length]!;
+    const succ = ring[(k + 1) % ring.length]!;
+    const predNode = net.nodes[net.addrs.indexOf(pred.addr)]!;
+    const succNode = net.nodes[net.addrs.indexOf(succ.addr)]!;
+    expect(predNode.snapshot()[0]!.succs[0]?.id).toBe(me.id);
+    expect(succNode.snapshot()[0]!.pred?.id).toBe(me.id);
+    expect(newcomer.snapshot()[0]!.succs[0]?.id).toBe(succ.id);
+  });
+
   it('virtual nodes: every position is on the ring and lookups stay correct', () => {
     const net = new ChordTestNet({ seed: 13, init: { idBits: 24, successors: 6, virtualNodes: 4, ...FAST } });
     for (let i = 0; i < 8; i++) {

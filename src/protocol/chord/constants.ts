@@ -42,6 +42,7 @@ export const ChordType = {
   LEAVE: 0x06,
   STORE: 0x07,
   FETCH: 0x08,
+  HINT: 0x09,
   FOUND: 0x81,
   RFIND_ACK: 0x82,
   NEIGHBOURS: 0x83,

@@ -142,6 +142,9 @@ export function decodeChordMessage(buf: Buffer, opts: ChordCodecOptions): ChordM
           : { type: 'neighbours', ...env, pred, succs };
       break;
     }
+    case ChordType.HINT:
+      m = { type: 'hint', ...env, node: ref(r, 'node') };
+      break;
     case ChordType.STORE: {
       const replicate = r.bool('replicate');
       const n = r.count(ChordLimits.MAX_POINTERS, ChordCodecError.TOO_MANY_POINTERS, 'items');

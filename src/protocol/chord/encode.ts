@@ -68,6 +68,8 @@ export function chordMessageSize(m: ChordMessage): number {
     case 'neighbours':
     case 'leave':
       return HEADER_SIZE + 2 + REF_SIZE * ((m.pred !== undefined ? 1 : 0) + m.succs.length);
+    case 'hint':
+      return HEADER_SIZE + REF_SIZE;
     case 'store': {
       let n = HEADER_SIZE + 2;
       for (const it of m.items) n += itemWireSize(it.pointer);
@@ -101,6 +103,7 @@ const TYPE_CODE: Record<ChordMessage['type'], number> = {
   ping: ChordType.PING,
   pong: ChordType.PONG,
   leave: ChordType.LEAVE,
+  hint: ChordType.HINT,
   store: ChordType.STORE,
   'store-ack': ChordType.STORE_ACK,
   fetch: ChordType.FETCH,
@@ -278,6 +281,9 @@ export function encodeChordMessage(m: ChordMessage, opts: ChordCodecOptions): Bu
       w.u8(m.pred !== undefined ? 1 : 0, 'hasPred');
       if (m.pred !== undefined) w.ref(m.pred, 'pred');
       w.refs(m.succs, 'succs');
+      break;
+    case 'hint':
+      w.ref(m.node, 'node');
       break;
     case 'store':
       if (m.items.length > ChordLimits.MAX_POINTERS) bad(`store: ${m.items.length} items`);

@@ -131,6 +131,16 @@ export interface LeaveMsg extends ChordEnvelope {
 }
 
 /**
+ * one-way, from a node whose predecessor just changed to its old predecessor: "`node`
+ * joined between us; it is your successor now" (ToN §V-A: the old predecessor learns of
+ * the newcomer at once instead of at its next stabilize).
+ */
+export interface HintMsg extends ChordEnvelope {
+  readonly type: 'hint';
+  readonly node: NodeRef;
+}
+
+/**
  * Store pointers. `replicate`: the receiver is the keys' owner and copies them to its
  * replica successors (a publisher's store); otherwise a replica or a handover copy.
  * rid ≠ 0 asks for a STORE_ACK.
@@ -178,6 +188,7 @@ export type ChordMessage =
   | PingMsg
   | PongMsg
   | LeaveMsg
+  | HintMsg
   | StoreMsg
   | StoreAckMsg
   | FetchMsg

@@ -6,7 +6,7 @@
 import type { ChordMessage, ChordPointer, NodeRef } from '../../protocol/chord/messages.js';
 import { ChordLimits } from '../../protocol/chord/constants.js';
 import { forwardRecursive, localStep } from './lookup.js';
-import { onLeave, onNotify } from './maintenance.js';
+import { onHint, onLeave, onNotify } from './maintenance.js';
 import type { ChordNode } from './node.js';
 import { fitPointers, packItems } from './pack.js';
 import type { VNode } from './vnode.js';
@@ -98,6 +98,10 @@ const handlers: HandlerTable = {
 
   ping(node, v, from, msg) {
     node.send(from, { type: 'pong', rid: msg.rid, srcId: v.self.id, srcVn: v.self.vn, dstVn: msg.srcVn });
+  },
+
+  hint(node, v, _from, msg) {
+    onHint(node, v, msg.node);
   },
 
   leave(node, v, from, msg) {

@@ -151,8 +151,24 @@ export function onNotify(node: ChordNode, v: VNode, s: NodeRef): void {
   }
   v.pred = s;
   if (v.succs.length === 0) v.setSuccessors([s]);
+  // tell the old predecessor that s now sits between us (its new successor)
+  if (old !== undefined && old.id !== v.self.id && between(s.id, old.id, v.self.id)) {
+    node.send(old.addr, { type: 'hint', rid: 0, srcId: v.self.id, srcVn: v.self.vn, dstVn: old.vn, node: s });
+  }
   // keys in (old, s] (or everything outside (s, self] when we had no predecessor)
   handover(node, v, s, node.store.range(old?.id ?? v.self.id, s.id, node.clock.now()));
+}
+
+/**
+ * A HINT: `n` joined between us and our successor. Adopt it as successor and stabilize
+ * with it at once, which both checks that it answers and notifies it.
+ */
+export function onHint(node: ChordNode, v: VNode, n: NodeRef): void {
+  if (n.id === v.self.id || !v.joined) return;
+  const succ = v.successor();
+  if (succ !== v.self && !between(n.id, v.self.id, succ.id)) return;
+  v.setSuccessors([n, ...v.succs]);
+  stabilize(node, v);
 }
 
 /** copies pointers to another node (kept here too: we stay a replica holder) */
