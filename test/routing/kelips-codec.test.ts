@@ -46,7 +46,11 @@ const nameArb = fc
     return n >= 1 && n <= 255 && Buffer.from(s, 'utf8').toString('utf8') === s;
   });
 
-const memberArb: fc.Arbitrary<MemberEntry> = fc.record({ addr: addrArb, hb: fc.nat(0xffffffff) });
+const memberArb: fc.Arbitrary<MemberEntry> = fc.record({
+  addr: addrArb,
+  hb: fc.nat(0xffffffff),
+  ageS: fc.nat(0xffff),
+});
 
 const tupleArb: fc.Arbitrary<KelipsTuple> = fc
   .record({
@@ -226,7 +230,7 @@ describe('Kelips codec', () => {
       ts: 0x01020304,
       echoTs: 9,
       echoHeldMs: 3,
-      members: [{ addr: '10.0.0.1:6346', hb: 258 }],
+      members: [{ addr: '10.0.0.1:6346', hb: 258, ageS: 513 }],
       tuples: [],
     };
     const b = encodeKelipsMessage(m);
@@ -262,6 +266,8 @@ describe('Kelips codec', () => {
       0,
       1,
       2,
+      2,
+      1,
     ]);
     expect(b.length).toBe(HEADER_SIZE + 12 + MEMBER_SIZE);
   });
@@ -459,7 +465,7 @@ describe('Kelips codec', () => {
         ),
       ).toBe(KelipsCodecError.BAD_ADDRESS);
       const gossip = (addr: number[]): Buffer =>
-        frame(KelipsType.GOSSIP, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, ...addr, 0, 0, 0, 0]);
+        frame(KelipsType.GOSSIP, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, ...addr, 0, 0, 0, 0, 0, 0]);
       expect(decodeKelipsMessage(gossip(ADDR)).type).toBe('gossip');
       expect(codeOf(() => decodeKelipsMessage(gossip([255, 255, 255, 255, 0, 1])))).toBe(
         KelipsCodecError.BAD_ADDRESS,
@@ -514,6 +520,7 @@ describe('Kelips codec', () => {
       const many = Array.from({ length: KelipsLimits.MAX_MEMBERS + 1 }, (_, i) => ({
         addr: `10.0.${i >> 8}.${(i & 255) + 1}:1`,
         hb: 0,
+        ageS: 0,
       }));
       const g: KelipsMessage = {
         type: 'gossip',

@@ -21,7 +21,7 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-async function until(cond: () => boolean, ms = 8000): Promise<void> {
+async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');

@@ -20,7 +20,7 @@ export function file(index: number, name: string, size = 1000 + index): SharedFi
  * group met). Node i meets them starting from node 7i, so contacts differ between nodes.
  */
 export function installAll(net: KelipsTestNet, except: readonly number[] = []): void {
-  const all = net.addrs.filter((_, i) => !except.includes(i)).map((addr) => ({ addr, hb: 0 }));
+  const all = net.addrs.filter((_, i) => !except.includes(i)).map((addr) => ({ addr, hb: 0, ageS: 0 }));
   net.nodes.forEach((n, i) => {
     if (except.includes(i)) return;
     const at = (7 * i) % all.length;

@@ -18,8 +18,10 @@ export const OFF_HB = 10;
 
 /** an address: IPv4(4, network order) port(2) */
 export const ADDR_SIZE = 6;
-/** a membership entry: address(6) heartbeat(4) */
-export const MEMBER_SIZE = 10;
+/** a membership entry: address(6) heartbeat(4) age in seconds(2) */
+export const MEMBER_SIZE = 12;
+/** the largest age a membership entry can carry (u16 seconds, about 18 hours) */
+export const MAX_AGE_S = 0xffff;
 /** urn:sha1 digest */
 export const URN_SIZE = 20;
 export const SERVENT_ID_SIZE = 16;
@@ -72,8 +74,8 @@ export const KelipsLimits = {
   MAX_MESSAGE_CEILING: 65507,
   /** groups k of an overlay (u16; 0 is refused) */
   MAX_GROUPS: 65535,
-  /** membership entries in one message (120 × 10 B fills a 1200-byte datagram) */
-  MAX_MEMBERS: 120,
+  /** membership entries in one message (100 × 12 B fills a 1200-byte datagram) */
+  MAX_MEMBERS: 100,
   /** tuples in one message (each ≥ 39 B) */
   MAX_TUPLES: 32,
   /** query words of one LOOKUP */

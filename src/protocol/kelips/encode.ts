@@ -150,6 +150,7 @@ class Writer {
     for (const m of ms) {
       this.addr(m.addr, what);
       this.u32(m.hb, what);
+      this.u16(m.ageS, what);
     }
   }
 

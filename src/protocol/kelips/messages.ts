@@ -15,6 +15,12 @@ export interface MemberEntry {
   readonly addr: string;
   /** u32 heartbeat counter, incremented by its owner every gossip round */
   readonly hb: number;
+  /**
+   * u16 seconds since the sender saw this counter rise (0 … 65535): the receiver dates the
+   * heartbeat now − age, so an entry's age travels with it and a dead node's entry expires
+   * everywhere at about the same time instead of being revived by late gossip
+   */
+  readonly ageS: number;
 }
 
 /**

@@ -6,7 +6,14 @@
 import { keywords } from '../../core/keywords.js';
 import { base32Encode } from '../base32.js';
 import { formatAddr, isUsableAddr } from './address.js';
-import { KelipsLimits, SERVENT_ID_SIZE, TUPLE_HAS_URN, TUPLE_KEY_IS_URN, URN_SIZE } from './constants.js';
+import {
+  KelipsLimits,
+  MEMBER_SIZE,
+  SERVENT_ID_SIZE,
+  TUPLE_HAS_URN,
+  TUPLE_KEY_IS_URN,
+  URN_SIZE,
+} from './constants.js';
 import { KelipsCodecError, kelipsError } from './errors.js';
 import type { KelipsTuple, MemberEntry } from './messages.js';
 
@@ -130,12 +137,13 @@ export class KelipsReader {
 
   member(what: string): MemberEntry {
     const addr = this.addr(what);
-    return { addr, hb: this.u32(what) };
+    const hb = this.u32(what);
+    return { addr, hb, ageS: this.u16(what) };
   }
 
   members(n: number, what: string): MemberEntry[] {
-    // n ≤ MAX_MEMBERS was checked by the caller; each entry needs 10 bytes
-    this.need(n * 10, what);
+    // n ≤ MAX_MEMBERS was checked by the caller
+    this.need(n * MEMBER_SIZE, what);
     const out: MemberEntry[] = [];
     for (let i = 0; i < n; i++) out.push(this.member(what));
     return out;

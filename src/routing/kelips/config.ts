@@ -27,7 +27,7 @@ export const KELIPS_DEFAULTS = {
   gossipBytes: 272,
   gossipTargets: 6,
   foreignTargets: 3,
-  rations: { members: 6, contacts: 4, tuples: 2, foreignMembers: 12, foreignContacts: 8 } as KelipsRations,
+  rations: { members: 5, contacts: 3, tuples: 2, foreignMembers: 10, foreignContacts: 8 } as KelipsRations,
   freshSends: 4,
   rttExponent: 2,
   defaultRttMs: 100,

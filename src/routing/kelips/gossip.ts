@@ -12,7 +12,7 @@
 import { GOSSIP_FIXED, HEADER_SIZE, MEMBER_SIZE } from '../../protocol/kelips/constants.js';
 import { tupleWireSize } from '../../protocol/kelips/encode.js';
 import type { GossipMsg, KelipsTuple, MemberEntry } from '../../protocol/kelips/messages.js';
-import type { Membership } from './membership.js';
+import { entryOf, type Membership } from './membership.js';
 import type { KelipsNode } from './node.js';
 import type { FreshQueue, Peer, PeerTable } from './peers.js';
 
@@ -52,7 +52,7 @@ class Picker {
 
   private add(p: Peer): void {
     p.mark = this.stamp;
-    this.out.push({ addr: p.addr, hb: p.hb });
+    this.out.push(entryOf(p, this.now));
     this.room--;
   }
 

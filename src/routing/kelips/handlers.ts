@@ -39,7 +39,7 @@ function handleGossip(node: KelipsNode, mem: Membership, from: string, m: Gossip
     p.echoTs = m.ts;
     p.echoAt = now;
   }
-  for (const e of m.members) node.learnIndirect(e.addr, e.hb, now);
+  for (const e of m.members) node.learnIndirect(e.addr, e.hb, now, e.ageS);
   node.c.entriesReceived += m.members.length;
   for (const t of m.tuples) node.putTuple(t, now);
   node.c.tuplesReceived += m.tuples.length;

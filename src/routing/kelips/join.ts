@@ -8,7 +8,7 @@
  * (its view and the group's tuples). After that, gossip keeps it current.
  *
  * Serving: JOIN is answered from the current tables, part by part (members first,
- * ≤ 118 a part at 1200 bytes, then tuples); serving counts against relayPerSec, since a
+ * ≤ 98 a part at 1200 bytes, then tuples); serving counts against relayPerSec, since a
  * part is far larger than the request.
  */
 import type { TimerHandle } from '../../core/clock.js';
@@ -16,7 +16,7 @@ import { HEADER_SIZE, KelipsLimits, MEMBER_SIZE, SNAPSHOT_FIXED } from '../../pr
 import { tupleWireSize } from '../../protocol/kelips/encode.js';
 import type { JoinMsg, KelipsTuple, MemberEntry, SnapshotMsg } from '../../protocol/kelips/messages.js';
 import { bootstrapList } from './config.js';
-import type { Membership } from './membership.js';
+import { entryOf, type Membership } from './membership.js';
 import type { KelipsNode } from './node.js';
 
 export class Joiner {
@@ -75,7 +75,7 @@ export class Joiner {
       this.retry = undefined;
     }
     const now = node.components.clock.now();
-    for (const e of m.members) node.learnIndirect(e.addr, e.hb, now);
+    for (const e of m.members) node.learnIndirect(e.addr, e.hb, now, e.ageS);
     node.c.entriesReceived += m.members.length;
     for (const t of m.tuples) node.putTuple(t, now);
     node.c.tuplesReceived += m.tuples.length;
@@ -98,10 +98,9 @@ export class Joiner {
     const cfg = mem.cfg;
     const members: MemberEntry[] = [];
     for (const p of mem.view.list)
-      if (now - p.heardAt <= cfg.memberTimeoutMs && p.addr !== from) members.push({ addr: p.addr, hb: p.hb });
+      if (now - p.heardAt <= cfg.memberTimeoutMs && p.addr !== from) members.push(entryOf(p, now));
     for (const p of mem.contacts.list)
-      if (now - p.heardAt <= cfg.contactTimeoutMs && p.addr !== from)
-        members.push({ addr: p.addr, hb: p.hb });
+      if (now - p.heardAt <= cfg.contactTimeoutMs && p.addr !== from) members.push(entryOf(p, now));
     const tuples: KelipsTuple[] = [];
     const store = node.store;
     if (store !== undefined && node.groupOf(from) === mem.group) {

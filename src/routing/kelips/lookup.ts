@@ -5,7 +5,7 @@
  *      nothing, a member of our view is asked (our copy may be incomplete);
  *   2. else the nearest (lowest-RTT) contact in the key's group not tried yet;
  *   3. else (no contact left) a member of our view relays it to its own contact there;
- *      failing that, a contact of another group does.
+ *      failing that, a contact of another group does (the one heard from last first).
  *
  * Each request has a timer (rpcTimeoutMs per step it may take); on expiry the node asked
  * directly is dropped from our tables (suspected dead) and the next candidate is tried,
@@ -160,10 +160,9 @@ export class ActiveLookup {
     }
     const c = mem.nearest(this.group).find(untried);
     if (c !== undefined) return { peer: c, direct: true };
-    const v = mem.pickWeighted(mem.view.list, 1, rng, this.tried)[0];
-    if (v !== undefined) return { peer: v, direct: false };
-    const o = mem.pickWeighted(mem.contacts.list, 1, rng, this.tried)[0];
-    return o === undefined ? undefined : { peer: o, direct: false };
+    // relays: the member (then contact) heard from most recently is the likeliest alive
+    const v = freshest(mem.view.list, this.tried) ?? freshest(mem.contacts.list, this.tried);
+    return v === undefined ? undefined : { peer: v, direct: false };
   }
 
   private expired(): void {
@@ -208,4 +207,11 @@ export class ActiveLookup {
     this.node.lookups.delete(this.rid);
     then?.();
   }
+}
+
+/** the untried peer whose heartbeat rose (or who spoke to us) last */
+function freshest(list: readonly Peer[], tried: ReadonlySet<string>): Peer | undefined {
+  let best: Peer | undefined;
+  for (const p of list) if (!tried.has(p.addr) && (best === undefined || p.heardAt > best.heardAt)) best = p;
+  return best;
 }

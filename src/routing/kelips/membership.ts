@@ -10,6 +10,7 @@
  * contact with no RTT sample counts as the farthest).
  */
 import type { Rng } from '../../core/rng.js';
+import { MAX_AGE_S } from '../../protocol/kelips/constants.js';
 import type { MemberEntry } from '../../protocol/kelips/messages.js';
 import type { KelipsConfig } from './config.js';
 import { groupOf } from './hash.js';
@@ -66,39 +67,43 @@ export class Membership {
   /**
    * A heartbeat for `addr` arrived. `direct`: from the node itself (proves it is alive
    * whatever the counter). `rtt`: a fresh RTT sample for it, when one was just taken.
+   * `ageS`: seconds since the relaying node saw this counter rise; the heartbeat is dated
+   * now − age, so stale news neither creates nor prolongs an entry.
    */
-  learn(addr: string, hb: number, now: number, direct: boolean, rtt = -1): Learned {
+  learn(addr: string, hb: number, now: number, direct: boolean, rtt = -1, ageS = 0): Learned {
     if (addr === this.self) return 'self';
     const g = groupOf(addr, this.cfg.k);
-    if (g === this.group) return this.learnMember(addr, hb, now, direct, rtt);
-    return this.learnContact(addr, g, hb, now, direct, rtt);
+    const heard = direct ? now : now - 1000 * ageS;
+    if (g === this.group) return this.learnMember(addr, hb, heard, now, direct, rtt);
+    return this.learnContact(addr, g, hb, heard, now, direct, rtt);
   }
 
-  private refresh(
-    p: Peer,
-    hb: number,
-    now: number,
-    direct: boolean,
-    rtt: number,
-    fresh: FreshQueue<Peer>,
-  ): Learned {
+  private refresh(p: Peer, hb: number, heard: number, rtt: number, fresh: FreshQueue<Peer>): Learned {
     if (rtt >= 0) p.sampleRtt(rtt);
     if (hb > p.hb) {
       p.hb = hb;
-      p.heardAt = now;
+      if (heard > p.heardAt) p.heardAt = heard;
       fresh.push(p);
       return 'refreshed';
     }
-    if (direct) p.heardAt = now;
+    // the same counter, but fresher news of it (or the node itself spoke to us)
+    if (heard > p.heardAt) p.heardAt = heard;
     return 'same';
   }
 
-  private learnMember(addr: string, hb: number, now: number, direct: boolean, rtt: number): Learned {
+  private learnMember(
+    addr: string,
+    hb: number,
+    heard: number,
+    now: number,
+    direct: boolean,
+    rtt: number,
+  ): Learned {
     const p = this.view.get(addr);
-    if (p !== undefined) return this.refresh(p, hb, now, direct, rtt, this.viewFresh);
-    if (!direct && this.buried.blocks(addr, hb, now)) return 'refused';
+    if (p !== undefined) return this.refresh(p, hb, heard, rtt, this.viewFresh);
+    if (!direct && (this.buried.holds(addr, now) || now - heard > this.cfg.memberTimeoutMs)) return 'refused';
     if (this.view.size >= this.cfg.maxView) return 'refused';
-    const n = new Peer(addr, this.group, hb, now);
+    const n = new Peer(addr, this.group, hb, heard);
     if (rtt >= 0) n.sampleRtt(rtt);
     this.view.add(n);
     this.viewFresh.push(n);
@@ -109,13 +114,15 @@ export class Membership {
     addr: string,
     g: number,
     hb: number,
+    heard: number,
     now: number,
     direct: boolean,
     rtt: number,
   ): Learned {
     const p = this.contacts.get(addr);
-    if (p !== undefined) return this.refresh(p, hb, now, direct, rtt, this.contactFresh);
-    if (!direct && this.buried.blocks(addr, hb, now)) return 'refused';
+    if (p !== undefined) return this.refresh(p, hb, heard, rtt, this.contactFresh);
+    if (!direct && (this.buried.holds(addr, now) || now - heard > this.cfg.contactTimeoutMs))
+      return 'refused';
     let list = this.byGroup.get(g);
     if (list === undefined) {
       list = [];
@@ -131,7 +138,7 @@ export class Membership {
       this.dropContact(far);
       outcome = 'replaced';
     }
-    const n = new Peer(addr, g, hb, now);
+    const n = new Peer(addr, g, hb, heard);
     if (rtt >= 0) n.sampleRtt(rtt);
     this.contacts.add(n);
     list.push(n);
@@ -238,8 +245,8 @@ export class Membership {
     return [...this.contactsOf(group)].sort((a, b) => rttOrDefault(a, this.cfg) - rttOrDefault(b, this.cfg));
   }
 
-  entries(p: readonly Peer[]): MemberEntry[] {
-    return p.map((q) => ({ addr: q.addr, hb: q.hb }));
+  entries(p: readonly Peer[], now: number): MemberEntry[] {
+    return p.map((q) => entryOf(q, now));
   }
 
   stateBytes(): number {
@@ -262,4 +269,17 @@ function rttOrInf(p: Peer): number {
 
 function rttOrDefault(p: Peer, cfg: KelipsConfig): number {
   return p.rtt < 0 ? cfg.defaultRttMs : p.rtt;
+}
+
+/**
+ * A peer as a membership entry. The age is rounded up to whole seconds (capped at the
+ * wire's u16): a receiver dates the heartbeat now − age, never later than we did, so an
+ * entry relayed round and round can only grow older, never younger.
+ */
+export function entryOf(p: Peer, now: number): MemberEntry {
+  return {
+    addr: p.addr,
+    hb: p.hb,
+    ageS: Math.min(MAX_AGE_S, Math.max(0, Math.ceil((now - p.heardAt) / 1000))),
+  };
 }

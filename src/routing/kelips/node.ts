@@ -245,10 +245,10 @@ export class KelipsNode implements KelipsRouter, TransportHandler<KelipsMessage>
   }
 
   /** a heartbeat for `addr` heard from someone else */
-  learnIndirect(addr: string, hb: number, now: number): void {
+  learnIndirect(addr: string, hb: number, now: number, ageS: number): void {
     const mem = this.mem;
     if (mem === undefined) return;
-    if (mem.learn(addr, hb, now, false) === 'candidate') this.probe(addr);
+    if (mem.learn(addr, hb, now, false, -1, ageS) === 'candidate') this.probe(addr);
   }
 
   putTuple(t: KelipsTuple, now: number): StoreOutcome | 'misplaced' {

@@ -172,9 +172,12 @@ export class FreshQueue<T extends FreshItem> {
 }
 
 /**
- * Heartbeats of entries we removed (timed out, or found dead by an RPC). Gossip from
- * nodes that have not timed the entry out yet would otherwise bring it back with the same
- * counter; a tombstone refuses counters ≤ the one we removed until it expires.
+ * Entries we removed (timed out, or found dead by an RPC), with their last counter, until
+ * a deadline. Gossip from nodes that have not timed the entry out yet would otherwise bring
+ * it back. Membership refuses a buried node's entries from third parties whatever their
+ * counter (a dead node's last heartbeat can reach some nodes late, and would revive it
+ * elsewhere); the node itself speaking to us still counts. Tuples refuse versions ≤ the
+ * buried one (a higher version means the holder re-announced it).
  */
 export class Tombstones {
   private readonly map = new Map<string, { hb: number; until: number }>();
@@ -195,15 +198,21 @@ export class Tombstones {
     this.map.set(key, { hb, until });
   }
 
-  /** true when `hb` is not newer than what we buried */
-  blocks(key: string, hb: number, now: number): boolean {
+  /** true while `key` is buried (whatever counter is offered) */
+  holds(key: string, now: number): boolean {
     const t = this.map.get(key);
     if (t === undefined) return false;
     if (t.until <= now) {
       this.map.delete(key);
       return false;
     }
-    return hb <= t.hb;
+    return true;
+  }
+
+  /** true when `key` is buried and `hb` is not newer than what we buried */
+  blocks(key: string, hb: number, now: number): boolean {
+    const t = this.map.get(key);
+    return t !== undefined && this.holds(key, now) && hb <= t.hb;
   }
 
   sweep(now: number): void {

@@ -309,7 +309,8 @@ function installComplete(dir: RunDirectory, fill: number, rng: Rng): void {
     for (const [g, members] of groups) {
       if (g === r.group) {
         for (const m of members)
-          if (m !== i && (fill >= 1 || rng.float() < fill)) entries.push({ addr: simAddress(m), hb: 0 });
+          if (m !== i && (fill >= 1 || rng.float() < fill))
+            entries.push({ addr: simAddress(m), hb: 0, ageS: 0 });
         continue;
       }
       // c members this node knows of, at random
@@ -320,7 +321,7 @@ function installComplete(dir: RunDirectory, fill: number, rng: Rng): void {
         if (fill < 1 && rng.float() >= fill) continue;
         const addr = simAddress(m);
         if (entries.some((e) => e.addr === addr)) continue;
-        entries.push({ addr, hb: 0 });
+        entries.push({ addr, hb: 0, ageS: 0 });
         got++;
       }
     }
