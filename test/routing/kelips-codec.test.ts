@@ -555,6 +555,9 @@ describe('Kelips codec', () => {
       expect(codeOf(() => encodeKelipsMessage({ ...bad, origin: '01.2.3.4:5' }))).toBe(
         KelipsCodecError.ENCODE,
       );
+      expect(codeOf(() => encodeKelipsMessage({ ...bad, origin: '224.0.0.1:5' }))).toBe(
+        KelipsCodecError.ENCODE,
+      );
     });
   });
 });

@@ -119,8 +119,7 @@ class Writer {
 
   addr(s: string, what: string): void {
     const a = parseAddr(s);
-    if (a === undefined || a.ip === 0 || a.ip === 0xffffffff)
-      throw encodeError(`${what}: bad address "${s}"`);
+    if (a === undefined || !isUsableAddr(a.ip, a.port)) throw encodeError(`${what}: bad address "${s}"`);
     this.buf.writeUInt32BE(a.ip, this.pos);
     this.buf.writeUInt16BE(a.port, this.pos + 4);
     this.pos += ADDR_SIZE;
