@@ -136,9 +136,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const lookup = async (phase: Phase, from: Host, holder: number): Promise<Hit | undefined> => {
       phase.tried++;
       const words = ['netns', tag(holder)];
+      // flood: TTL 7 (the relay cap) reaches the whole 20-host overlay, so a miss is the
+      // network's or the overlay's doing, not the TTL horizon's
       const args =
         o.routing === 'flood'
-          ? ['search', ...words, '--peer', `${from.ip}:${PORT}`, '--json', '--timeout', '6']
+          ? ['search', ...words, '--peer', `${from.ip}:${PORT}`, '--json', '--timeout', '6', '--ttl', '7']
           : ['search', ...words, '--api', `127.0.0.1:7346`, '--json', '--timeout', '10'];
       const r = await cliIn(from.ns, args, 60_000);
       const hits = r.stdout
@@ -147,10 +149,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         .map((l) => JSON.parse(l) as Hit)
         .filter((h) => h.host === hostIp(holder));
       if (hits.length > 0) phase.found++;
-      else
-        phase.misses.push(
-          `${from.i + 1}→${holder + 1}${r.code !== 0 ? ` (exit ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''})` : ''}`,
-        );
+      else {
+        const why = r.code !== 0 ? ` (exit ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''})` : '';
+        phase.misses.push(`${from.i + 1}→${holder + 1}${why}`);
+      }
       return hits[0];
     };
 
