@@ -186,7 +186,7 @@ async function probe(file: string, graceful: boolean): Promise<void> {
     const h = histStats(result.hops);
     const t = histStats(result.timeouts);
     console.log(
-      `${xAxis}=${x}: ${result.lookups} lookups, failed ${result.failed} (wrong owner ${result.wrongOwner}), hops ${h.mean.toFixed(3)} (${h.p1}..${h.p99}), timeouts ${t.mean.toFixed(3)} (${t.p1}..${t.p99}), ${result.events} events in ${(wallMs / 1000).toFixed(1)} s, ${mem()}`,
+      `${xAxis}=${x}: ${result.lookups} lookups (${result.abandoned} abandoned: initiator died), failed ${result.failed} (wrong owner ${result.wrongOwner}), hops ${h.mean.toFixed(3)} (${h.p1}..${h.p99}), timeouts ${t.mean.toFixed(3)} (${t.p1}..${t.p99}), ${result.events} events in ${(wallMs / 1000).toFixed(1)} s, ${mem()}`,
     );
   }
   const metric = (r: ProbeRow, m: string): number => {
@@ -239,6 +239,7 @@ async function probe(file: string, graceful: boolean): Promise<void> {
             metrics.concat(['hops.p50', 'timeouts.p1']).map((m) => [m, Number(metric(r, m).toFixed(4))]),
           ),
           lookups: r.result.lookups,
+          abandoned: r.result.abandoned,
           failed: r.result.failed,
           wrongOwner: r.result.wrongOwner,
           hopsHistogram: r.result.hops,

@@ -238,6 +238,25 @@ describe('chord ring maintenance', () => {
     expect(newcomer.snapshot()[0]!.succs[0]?.id).toBe(succ.id);
   });
 
+  it('a position that has not joined does not answer lookups (a joiner never adopts it by mistake)', () => {
+    const net = new ChordTestNet({
+      seed: 41,
+      init: { idBits: 32, successors: 4, ...FAST, joinRetryMs: 500 },
+    });
+    for (let i = 0; i < 8; i++) void net.add({ bootstrap: undefined }).start();
+    const refs = net.liveRing();
+    for (const n of net.nodes) n.installStable({ refs });
+    // y joins through an address nobody answers: it stays unjoined
+    const y = net.add({ bootstrap: '10.99.99.99:6346' });
+    void y.start();
+    const x = net.add({ bootstrap: net.addrs[8] });
+    void x.start();
+    net.advance(5000);
+    expect(y.joinedVnodes()).toEqual([]);
+    expect(x.joinedVnodes()).toEqual([]);
+    expect(x.snapshot()[0]!.succs).toEqual([]);
+  });
+
   it('virtual nodes: every position is on the ring and lookups stay correct', () => {
     const net = new ChordTestNet({ seed: 13, init: { idBits: 24, successors: 6, virtualNodes: 4, ...FAST } });
     for (let i = 0; i < 8; i++) {

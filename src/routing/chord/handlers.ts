@@ -30,6 +30,8 @@ function reply(node: ChordNode, _v: VNode, from: string, msg: ChordMessage): voi
 
 const handlers: HandlerTable = {
   find(node, v, from, msg) {
+    // a position that has not joined yet knows nothing useful: silence makes the asker try elsewhere
+    if (!v.joined) return;
     const step = localStep(node, v, msg.key, msg.exclude.length > 0 ? new Set(msg.exclude) : undefined);
     node.send(from, {
       type: 'found',
@@ -46,6 +48,7 @@ const handlers: HandlerTable = {
   },
 
   rfind(node, v, from, msg) {
+    if (!v.joined) return;
     // forwarding costs a pending request: at the cap the request is dropped unanswered
     if (node.rpc.size >= node.cfg.maxPendingRpcs) {
       node.counters.dropped++;
@@ -60,8 +63,7 @@ const handlers: HandlerTable = {
       bg: msg.bg,
     });
     const hops = Math.min(msg.hops + 1, ChordLimits.MAX_HOPS);
-    const step = localStep(node, v, msg.key);
-    if (step.done) {
+    const answer = (refs: readonly NodeRef[], timeouts: number): void => {
       node.send(msg.origin.addr, {
         type: 'found',
         rid: msg.originRid,
@@ -71,13 +73,14 @@ const handlers: HandlerTable = {
         bg: msg.bg,
         done: true,
         hops,
-        timeouts: msg.timeouts,
-        refs: step.refs,
+        timeouts,
+        refs,
       });
-      return;
-    }
-    // a dead end (every candidate silent) is left to the origin's lookup timeout
-    forwardRecursive(node, v, msg, step.refs, hops, msg.timeouts, () => {});
+    };
+    const step = localStep(node, v, msg.key);
+    if (step.done) return answer(step.refs, msg.timeouts);
+    // a dead end (every candidate silent, nothing else known) is left to the origin's lookup timeout
+    forwardRecursive(node, v, msg, step.refs, hops, msg.timeouts, answer, () => {});
   },
 
   'get-neighbours'(node, v, from, msg) {

@@ -81,6 +81,8 @@ class Lookup implements LookupHandle {
   private readonly dead: string[] = [];
   private rid = 0;
   private finished = false;
+  /** the node that answered "done" (the key's predecessor, as far as it knows) */
+  private answeredBy: NodeRef | undefined;
   private readonly startedAt: number;
 
   constructor(
@@ -139,7 +141,7 @@ class Lookup implements LookupHandle {
         top.askedAt = this.dead.length;
         if (top.from === undefined) {
           // our own state, now without the dead: it may even know the owner outright
-          const own = localStep(this.node, this.v, this.key, undefined, this.tried);
+          const own = localStep(this.node, this.v, this.key, new Set(this.dead), this.tried);
           if (own.done) return { done: own.refs };
           top.list.push(...own.refs);
           continue;
@@ -198,7 +200,7 @@ class Lookup implements LookupHandle {
         if (reply === undefined) {
           this.timeouts++;
           this.dead.push(c.id);
-          node.forget(c.id);
+          node.timedOut(c);
           return this.next();
         }
         if (reply.type !== 'found') return this.next();
@@ -208,6 +210,7 @@ class Lookup implements LookupHandle {
         if (!reask) this.hops++;
         if (reply.done) {
           if (reply.refs.length === 0) return this.next();
+          this.answeredBy = { id: at, addr: c.addr, vn: reply.srcVn };
           return this.found(reply.refs, this.hops);
         }
         // progress guard: only nodes strictly between the responder and the key
@@ -246,6 +249,12 @@ class Lookup implements LookupHandle {
       first,
       0,
       0,
+      (refs, t) => {
+        // our own state resolved the key once the candidates we had were found dead
+        this.timeouts += t;
+        node.rpc.cancel(originRid);
+        if (!this.finished) this.found(refs, 0);
+      },
       (t) => {
         // every candidate we had timed out: the hand-off failed
         this.timeouts += t;
@@ -261,7 +270,8 @@ class Lookup implements LookupHandle {
     this.confirm(refs, 0);
   }
 
-  private confirm(refs: readonly NodeRef[], i: number): void {
+  /** pings refs[i]; a second silence (one retry: a datagram may be lost) moves on to refs[i + 1] */
+  private confirm(refs: readonly NodeRef[], i: number, retried = false): void {
     if (this.finished || !this.node.running) return;
     const owner = refs[i];
     if (owner === undefined) return this.finish(undefined);
@@ -276,7 +286,8 @@ class Lookup implements LookupHandle {
         if (this.finished) return;
         if (reply === undefined) {
           this.timeouts++;
-          node.forget(owner.id);
+          if (!retried) return this.confirm(refs, i, true);
+          node.timedOut(owner);
           return this.confirm(refs, i + 1);
         }
         this.finish(refs.slice(i));
@@ -304,6 +315,7 @@ class Lookup implements LookupHandle {
       replicas: ok ? refs : [],
       hops: this.hops,
       timeouts: this.timeouts,
+      ...(ok && this.answeredBy !== undefined ? { answeredBy: this.answeredBy } : {}),
     });
   }
 }
@@ -320,10 +332,15 @@ export function startLookup(
   return l;
 }
 
+/** where a recursive forward ends when the forwarder itself turns out to know the owner */
+export type RecursiveDone = (refs: readonly NodeRef[], timeouts: number) => void;
+
 /**
  * Recursive forwarding from `v` (the origin or an intermediate node): RFIND to the first
- * candidate that acknowledges within the RPC timeout; the ones that do not are forgotten.
- * `onFail(timeouts)` runs when no candidate acknowledged.
+ * candidate that acknowledges within the RPC timeout. A silent candidate is marked dead
+ * and, once the list is spent, our own state is consulted again without the dead: it may
+ * now know the owner (our dead successor was the only node before the key), which ends
+ * the lookup here (`onDone`), or offer further candidates. `onFail` when nothing is left.
  */
 export function forwardRecursive(
   node: ChordNode,
@@ -337,22 +354,38 @@ export function forwardRecursive(
   candidates: NodeRef[],
   hops: number,
   timeouts: number,
+  onDone: RecursiveDone,
   onFail: (timeouts: number) => void,
+  dead: Set<string> = new Set(),
 ): void {
-  const c = candidates.shift();
-  if (c === undefined || !node.running || hops >= node.cfg.maxLookupHops) {
+  if (!node.running || hops >= node.cfg.maxLookupHops) {
     onFail(timeouts);
     return;
   }
+  let c = candidates.shift();
+  if (c === undefined && dead.size > 0) {
+    const step = localStep(node, v, route.key, dead);
+    if (step.done) {
+      onDone(step.refs, timeouts);
+      return;
+    }
+    candidates.push(...step.refs);
+    c = candidates.shift();
+  }
+  if (c === undefined) {
+    onFail(timeouts);
+    return;
+  }
+  const to = c;
   node.request(
-    c,
+    to,
     node.cfg.rpcTimeoutMs,
     (rid) => ({
       type: 'rfind',
-      rid: rid,
+      rid,
       srcId: v.self.id,
       srcVn: v.self.vn,
-      dstVn: c.vn,
+      dstVn: to.vn,
       bg: route.bg,
       key: route.key,
       origin: route.origin,
@@ -362,8 +395,9 @@ export function forwardRecursive(
     }),
     (ack) => {
       if (ack !== undefined) return;
-      node.forget(c.id);
-      forwardRecursive(node, v, route, candidates, hops, timeouts + 1, onFail);
+      dead.add(to.id);
+      node.timedOut(to);
+      forwardRecursive(node, v, route, candidates, hops, timeouts + 1, onDone, onFail, dead);
     },
   );
 }

@@ -41,6 +41,18 @@ export function joinRing(node: ChordNode, v: VNode, boot: string): void {
     v.pred = undefined;
     v.joined = true;
     node.log.debug({ vn: v.self.vn, succ: succs[0]?.addr }, 'chord joined');
+    // the node that resolved our id is our predecessor: it adopts us at once (HINT)
+    const p = r.answeredBy;
+    if (p !== undefined && p.id !== v.self.id && p.addr !== node.local) {
+      node.send(p.addr, {
+        type: 'hint',
+        rid: 0,
+        srcId: v.self.id,
+        srcVn: v.self.vn,
+        dstVn: p.vn,
+        node: v.self,
+      });
+    }
     stabilize(node, v);
   });
 }
@@ -85,7 +97,7 @@ export function stopMaintenance(node: ChordNode, v: VNode): void {
 }
 
 /** when the successor list ran dry: the nearest finger, else the predecessor, else alone */
-function refillSuccessor(v: VNode): void {
+export function refillSuccessor(v: VNode): void {
   if (v.succs.length > 0) return;
   const fs = v.fingers.entries();
   const f = fs[0];
@@ -114,20 +126,29 @@ export function stabilize(node: ChordNode, v: VNode): void {
       v.stabilizing = false;
       if (!node.running) return;
       if (reply === undefined) {
-        // dead successor: drop it and go on with the next live entry of the list
+        // first silence: ask once more; second: the successor is dead, go on with the next
+        if (v.suspect !== succ.id) {
+          v.suspect = succ.id;
+          stabilize(node, v);
+          return;
+        }
+        v.suspect = undefined;
         node.forget(succ.id);
-        v.removeNode(succ.id);
         refillSuccessor(v);
         if (v.successor() !== v.self) stabilize(node, v);
         return;
       }
+      v.suspect = undefined;
       if (reply.type !== 'neighbours') return;
       const x = reply.pred;
       if (x !== undefined && x.id !== v.self.id && between(x.id, v.self.id, succ.id)) {
+        // a closer successor: check it at once rather than a period later (each step is
+        // strictly closer, so a wrong successor is walked back in RTTs, not in periods)
         v.setSuccessors([x, succ, ...reply.succs]);
-      } else if (!v.sameSuccessors(succ, reply.succs)) {
-        v.setSuccessors([succ, ...reply.succs]);
+        stabilize(node, v);
+        return;
       }
+      if (!v.sameSuccessors(succ, reply.succs)) v.setSuccessors([succ, ...reply.succs]);
       notify(node, v, v.successor());
     },
   );
@@ -225,8 +246,7 @@ export function checkPredecessor(node: ChordNode, v: VNode): void {
     (rid) => ({ type: 'ping', rid: rid, srcId: v.self.id, srcVn: v.self.vn, dstVn: p.vn }),
     (reply) => {
       if (reply !== undefined || !node.running) return;
-      if (v.pred?.id === p.id) v.pred = undefined;
-      node.forget(p.id);
+      node.timedOut(p);
     },
   );
 }

@@ -39,7 +39,14 @@ import type {
 } from './types.js';
 import { dispatch } from './handlers.js';
 import { startLookup } from './lookup.js';
-import { createRing, joinRing, leaveRing, startMaintenance, stopMaintenance } from './maintenance.js';
+import {
+  createRing,
+  joinRing,
+  leaveRing,
+  refillSuccessor,
+  startMaintenance,
+  stopMaintenance,
+} from './maintenance.js';
 import { Publisher } from './publish.js';
 import { startChordSearch } from './search.js';
 import { installStableState } from './stable.js';
@@ -237,9 +244,46 @@ export class ChordNode implements ChordRouter {
     return this.vn[msg.dstVn];
   }
 
-  /** a node stopped answering: forget it in every local ring position */
+  /** a node is gone (confirmed): forget it in every local ring position */
   forget(id: string): void {
     for (const v of this.vn) if (v.self.id !== id) v.removeNode(id);
+  }
+
+  /**
+   * A request to `ref` timed out. Fingers and predecessor drop it at once (cheap to
+   * re-learn); a successor-list entry is only suspected: it is pinged once more and
+   * dropped if that times out too, so one lost datagram (or one slow reply) does not
+   * cut a live node out of the ring.
+   */
+  timedOut(ref: NodeRef): void {
+    let inSuccs = false;
+    for (const v of this.vn) {
+      if (v.self.id === ref.id) continue;
+      v.fingers.remove(ref.id);
+      if (v.pred?.id === ref.id) v.pred = undefined;
+      if (!inSuccs && v.succs.some((n) => n.id === ref.id)) inSuccs = true;
+    }
+    if (inSuccs) this.verify(ref);
+  }
+
+  private verifying: Set<string> | undefined;
+
+  private verify(ref: NodeRef): void {
+    this.verifying ??= new Set();
+    if (this.verifying.has(ref.id)) return;
+    this.verifying.add(ref.id);
+    const v = this.vn[0] as VNode;
+    this.request(
+      ref,
+      this.cfg.rpcTimeoutMs,
+      (rid) => ({ type: 'ping', rid, srcId: v.self.id, srcVn: v.self.vn, dstVn: ref.vn }),
+      (reply) => {
+        this.verifying?.delete(ref.id);
+        if (reply !== undefined || !this.running) return;
+        this.forget(ref.id);
+        for (const w of this.vn) refillSuccessor(w);
+      },
+    );
   }
 
   isLocal(ref: NodeRef): boolean {

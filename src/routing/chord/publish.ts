@@ -172,7 +172,7 @@ export class Publisher {
       }),
       (reply) => {
         if (reply === undefined) {
-          node.forget(owner.id);
+          node.timedOut(owner);
           this.storeBatch(owners, i + 1, batch, cb);
           return;
         }

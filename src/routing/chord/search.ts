@@ -118,7 +118,7 @@ export function startChordSearch(node: ChordNode, q: SearchRequest, sink: Search
         rid = 0;
         if (ended) return;
         if (reply === undefined) {
-          node.forget(owner.id);
+          node.timedOut(owner);
           return fetch(key, owners, i + 1, 0, page);
         }
         if (reply.type !== 'fetch-res') return end('failed');

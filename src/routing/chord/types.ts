@@ -86,6 +86,8 @@ export interface LookupResult {
   readonly hops: number;
   /** requests that timed out during the lookup (including the owner check) */
   readonly timeouts: number;
+  /** iterative lookups: the node that answered "done" (the key's predecessor as it knows) */
+  readonly answeredBy?: NodeRef;
 }
 
 export interface LookupOptions {

@@ -23,6 +23,8 @@ export class VNode {
   dueCheck = 0;
   /** the timer callback, built once per position */
   tick: (() => void) | undefined;
+  /** the successor that missed one stabilize reply (dropped at the second miss) */
+  suspect: string | undefined;
   /** a stabilize round is waiting for its reply */
   stabilizing = false;
   /** joined a ring (or created one) */

@@ -233,7 +233,10 @@ export interface ProbeOptions {
 }
 
 export interface ProbeResult {
+  /** judged lookups (issued minus abandoned) */
   readonly lookups: number;
+  /** lookups whose initiator died before they finished (not judged) */
+  readonly abandoned: number;
   /** not finished with the key's current owner */
   readonly failed: number;
   /** of those: finished, but with another node than the current owner */
@@ -268,19 +271,27 @@ export async function probeLookups(config: SimulationConfig, o: ProbeOptions): P
   let wrong = 0;
   let done = 0;
   let issued = 0;
+  /** initiators of the lookups still running */
+  const running = new Map<number, number>();
+  let seq = 0;
   const issue = (): void => {
     const net = sim.network;
     let router: ChordRouter | undefined;
+    let at = -1;
     for (let tries = 0; tries < 100 && router === undefined; tries++) {
-      const r = sim.router(net.liveAt(rng.int(net.liveNodes()))) as ChordRouter | undefined;
+      at = net.liveAt(rng.int(net.liveNodes()));
+      const r = sim.router(at) as ChordRouter | undefined;
       if (r !== undefined && r.joinedVnodes().length === r.vnodes.length) router = r;
     }
     if (router === undefined) return;
     const key = router.space.random(() => rng.uint32());
     issued++;
+    const id = seq++;
+    running.set(id, at);
     router.lookup(
       key,
       (res) => {
+        running.delete(id);
         done++;
         bump(timeouts, res.timeouts);
         const truth = oracle.owner(key);
@@ -300,11 +311,19 @@ export async function probeLookups(config: SimulationConfig, o: ProbeOptions): P
     sim.at(t, issue);
   }
   sim.advance(t - sim.now());
-  // every lookup ends by its own deadline; finish the stragglers
-  for (let guard = 0; done < issued && guard < 1000; guard++) sim.advance(1000);
+  // every lookup ends by its own deadline, unless its initiator died meanwhile (a dead
+  // node's timers never fire): those are not counted, as in the papers
+  const orphans = (): number => {
+    let n = 0;
+    for (const node of running.values()) if (!sim.network.isAlive(node)) n++;
+    return n;
+  };
+  for (let guard = 0; done + orphans() < issued && guard < 1000; guard++) sim.advance(1000);
+  const abandoned = orphans();
   return {
-    lookups: issued,
-    failed: failed + (issued - done),
+    lookups: issued - abandoned,
+    abandoned,
+    failed: failed + (issued - abandoned - done),
     wrongOwner: wrong,
     hops,
     timeouts,
