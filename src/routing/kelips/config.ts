@@ -42,6 +42,7 @@ export const KELIPS_DEFAULTS = {
   rpcTimeoutMs: 1000,
   lookupTries: 4,
   walkTtl: 1,
+  relayFanout: 2,
   storeTries: 3,
   searchTimeoutMs: 10_000,
   maxResults: 32,
@@ -84,6 +85,7 @@ export interface KelipsConfig {
   readonly rpcTimeoutMs: number;
   readonly lookupTries: number;
   readonly walkTtl: number;
+  readonly relayFanout: number;
   readonly storeTries: number;
   readonly searchTimeoutMs: number;
   readonly maxResults: number;
@@ -205,6 +207,7 @@ export function resolveKelipsConfig(init: KelipsInit, k: number): KelipsConfig {
     rpcTimeoutMs: int('rpcTimeoutMs', init.rpcTimeoutMs ?? d.rpcTimeoutMs, 1, 600_000),
     lookupTries: int('lookupTries', init.lookupTries ?? d.lookupTries, 1, 16),
     walkTtl: int('walkTtl', init.walkTtl ?? d.walkTtl, 0, KelipsLimits.MAX_TTL - 1),
+    relayFanout: int('relayFanout', init.relayFanout ?? d.relayFanout, 1, 8),
     storeTries: int('storeTries', init.storeTries ?? d.storeTries, 1, 16),
     searchTimeoutMs: int('searchTimeoutMs', init.searchTimeoutMs ?? d.searchTimeoutMs, 1, 3_600_000),
     maxResults: int('maxResults', init.maxResults ?? d.maxResults, 1, KelipsLimits.MAX_RESULTS),

@@ -62,15 +62,20 @@ function handleLookup(node: KelipsNode, mem: Membership, from: string, m: Lookup
   };
   const g = node.groupOf(m.key);
   if (g !== mem.group) {
-    // not our group: pass it on to our nearest contact there
-    const c = canForward ? mem.nearest(g).find((p) => p.addr !== from && p.addr !== m.origin) : undefined;
-    if (c === undefined) {
+    // not our group: pass it on to our nearest contact there — to relayFanout of them when
+    // the searcher asked us itself (it tries relays only when its own contacts failed, and
+    // cannot see whether ours are alive)
+    const contacts = canForward ? mem.nearest(g).filter((p) => p.addr !== from && p.addr !== m.origin) : [];
+    if (contacts.length === 0) {
       node.c.misrouted++;
       return;
     }
-    if (!node.relayAllowed()) return;
-    node.c.lookupsForwarded++;
-    forward(c.addr);
+    const fanout = m.origin === from ? cfg.relayFanout : 1;
+    for (const c of contacts.slice(0, fanout)) {
+      if (!node.relayAllowed()) return;
+      node.c.lookupsForwarded++;
+      forward(c.addr);
+    }
     return;
   }
   const now = node.components.clock.now();

@@ -4,8 +4,9 @@
  *   1. the key is in our own group → our own tuples answer (0 requests); if they have
  *      nothing, a member of our view is asked (our copy may be incomplete);
  *   2. else the nearest (lowest-RTT) contact in the key's group not tried yet;
- *   3. else (no contact left) a member of our view relays it to its own contact there;
- *      failing that, a contact of another group does (the one heard from last first).
+ *   3. else (no contact left) a member of our view relays it to its own contacts there
+ *      (two of them: ours just failed, its may have too); failing that, a contact of
+ *      another group does (the one heard from last first).
  *
  * Each request has a timer (rpcTimeoutMs per step it may take); on expiry the node asked
  * directly is dropped from our tables (suspected dead) and the next candidate is tried,

@@ -68,6 +68,8 @@ export interface KelipsInit {
   readonly lookupTries?: number;
   /** random-walk steps a group member with no match may take inside the group (default 1) */
   readonly walkTtl?: number;
+  /** contacts a relay forwards a searcher's LOOKUP to (default 2) */
+  readonly relayFanout?: number;
   /** tries of one STORE batch before it waits for the next round (default 3) */
   readonly storeTries?: number;
   /** a search ends after this (default 10 s) */

@@ -69,6 +69,7 @@ export const KELIPS_PARAM_KEYS = [
   'rpcTimeoutMs',
   'lookupTries',
   'walkTtl',
+  'relayFanout',
   'storeTries',
   'searchTimeoutMs',
   'maxResults',
