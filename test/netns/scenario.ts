@@ -73,12 +73,12 @@ function linksOf(hosts: readonly Host[]): Promise<number[]> {
   );
 }
 
-/** pointers a DHT servent stores for others, from its control API (-1: no answer) */
-function pointersOf(hosts: readonly Host[]): Promise<number[]> {
+/** routing state a DHT servent holds (pointers or tuples and tables), KiB, from its control API (-1: no answer) */
+function stateOf(hosts: readonly Host[]): Promise<number[]> {
   return Promise.all(
     hosts.map((h) =>
       apiGet(h.ns, '/api/status').then(
-        (s) => (s as { router?: { extra?: { pointers?: number } } }).router?.extra?.pointers ?? -1,
+        (s) => Math.round(((s as { router?: { stateBytes?: number } }).router?.stateBytes ?? -1024) / 1024),
         () => -1,
       ),
     ),
@@ -209,7 +209,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     );
     if (o.routing === 'flood')
       o.log(`${o.routing}: Gnutella links per servent: ${(await linksOf(hosts)).join(' ')}`);
-    else o.log(`${o.routing}: pointers stored per servent: ${(await pointersOf(hosts)).join(' ')}`);
+    else o.log(`${o.routing}: routing state per servent (KiB): ${(await stateOf(hosts)).join(' ')}`);
 
     await measure(res.before, hosts);
     o.log(
@@ -245,7 +245,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     }
 
     if (o.routing !== 'flood')
-      o.log(`${o.routing}: pointers stored per surviving servent: ${(await pointersOf(live)).join(' ')}`);
+      o.log(`${o.routing}: routing state per surviving servent (KiB): ${(await stateOf(live)).join(' ')}`);
     await measure(res.after, live);
     o.log(
       `${o.routing}: after the kill: ${res.after.found}/${res.after.tried} lookups, ${res.after.verified}/${res.after.downloads} downloads verified`,
