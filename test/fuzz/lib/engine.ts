@@ -58,12 +58,15 @@ export interface FuzzReport {
   /** process high-water marks sampled during the run (bytes) */
   readonly rssHighWater: number;
   readonly heapHighWater: number;
+  /** memory outside the JS heap (Buffers included) */
   readonly buffersHighWater: number;
   /**
    * heap still in use right after a full GC, highest seen (bytes): what inputs leave
    * behind. Only measured when node runs with --expose-gc (npm run fuzz does); else 0.
    */
   readonly liveHeapHighWater: number;
+  /** memory outside the JS heap (Buffers included) right after a full GC, highest seen (bytes); 0 without --expose-gc */
+  readonly liveBuffersHighWater: number;
 }
 
 export type RunOutcome =
@@ -138,17 +141,20 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
   let heap = 0;
   let buffers = 0;
   let live = 0;
+  let liveBuffers = 0;
   const gc = (globalThis as { gc?: () => void }).gc;
   const sampleLive = (): void => {
     if (gc === undefined) return;
     gc();
-    live = Math.max(live, process.memoryUsage().heapUsed);
+    const m = process.memoryUsage();
+    live = Math.max(live, m.heapUsed);
+    liveBuffers = Math.max(liveBuffers, m.external);
   };
   const sample = (): void => {
     const m = process.memoryUsage();
     rss = Math.max(rss, m.rss);
     heap = Math.max(heap, m.heapUsed);
-    buffers = Math.max(buffers, m.arrayBuffers + m.external);
+    buffers = Math.max(buffers, m.external);
   };
   const record = (kind: 'crash' | 'hang', input: Buffer, e: unknown, ms: number): void => {
     const signature = kind === 'hang' ? `hang@${target.name}` : signatureOf(e);
@@ -226,6 +232,7 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
     heapHighWater: heap,
     buffersHighWater: buffers,
     liveHeapHighWater: live,
+    liveBuffersHighWater: liveBuffers,
   };
 }
 
