@@ -62,7 +62,7 @@ export interface KelipsInit {
   readonly republishMs?: number;
   /** expired entries are swept this often (default 2 rounds) */
   readonly sweepMs?: number;
-  /** an RPC not answered within this counts as failed (default 1000 ms; relayed: twice) */
+  /** an RPC not answered within this per step it may take (a LOOKUP with ttl t: 1 + t steps) counts as failed (default 1000 ms) */
   readonly rpcTimeoutMs?: number;
   /** requests one lookup may send before it fails (default 4, the paper's tries) */
   readonly lookupTries?: number;
