@@ -95,6 +95,37 @@ describe('Kelips: inserts and lookups', () => {
     expect(net.node(searcher).c.lookupRequests).toBe(1);
   });
 
+  it('a bare lookup reports the tuples under a key and the requests it took', async () => {
+    net = new KelipsTestNet({
+      size: 20,
+      seed: 18,
+      bootstrap: 'none',
+      init: () => ({ groups: 4, gossip: false }),
+    });
+    installAll(net);
+    await net.startAll();
+    const g = groupOf('moonlight', 4);
+    installFile(net, nodeNotIn(net, g), SONATA);
+    const from = nodeNotIn(net, g);
+    const results: { ok: boolean; rpcs: number; names: string[] }[] = [];
+    net
+      .node(from)
+      .lookup('moonlight', [], (r) =>
+        results.push({ ok: r.ok, rpcs: r.rpcs, names: r.tuples.map((t) => t.name) }),
+      );
+    net
+      .node(from)
+      .lookup('nothinghere', [], (r) =>
+        results.push({ ok: r.ok, rpcs: r.rpcs, names: r.tuples.map((t) => t.name) }),
+      );
+    net.advance(3000);
+    expect(results).toContainEqual({ ok: true, rpcs: 1, names: [SONATA.name] });
+    // an unknown key: answered (empty) by the key's group after its one walk step
+    const empty = results.find((r) => r.names.length === 0);
+    expect(empty?.ok).toBe(true);
+    expect(empty?.rpcs).toBeGreaterThanOrEqual(groupOf('nothinghere', 4) === net.node(from).group ? 1 : 2);
+  });
+
   it('hashes the longest word, filters by every word, and searches by urn', async () => {
     net = new KelipsTestNet({ size: 30, seed: 6, bootstrap: 'none', init: () => ({ groups: 5 }) });
     installAll(net);

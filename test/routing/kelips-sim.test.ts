@@ -92,6 +92,43 @@ describe('Kelips in the simulator', () => {
     expect(at(290, 'viewMissing')).toBe(0);
   });
 
+  it('is deterministic: the same config and seed give the same trace and metrics', async () => {
+    const run = async (): Promise<string> => {
+      const sim = new Simulation(
+        kelipsBackend,
+        config({
+          nodes: 60,
+          seed: 7,
+          trace: true,
+          params: { groups: 6 },
+          durationMs: 40_000,
+          workload: {
+            placement: { kind: 'replicas', files: 50, replicas: 2 },
+            queries: 40,
+            ratePerSec: 2,
+            startMs: 5000,
+            zipf: 0,
+            timeoutMs: 5000,
+          },
+          churn: {
+            joinPerSec: 0.2,
+            leavePerSec: 0,
+            failPerSec: 0.2,
+            startMs: 5000,
+            repair: false,
+            repairDelayMs: 0,
+          },
+        }),
+      );
+      await sim.setup();
+      sim.run();
+      return JSON.stringify(collectMetrics(sim));
+    };
+    const a = await run();
+    expect(JSON.parse(a).traceHash).toMatch(/^[0-9a-f]+$/);
+    expect(await run()).toBe(a);
+  });
+
   it('refuses unknown or ill-typed params', () => {
     const bad =
       (params: Record<string, unknown>): unknown =>
