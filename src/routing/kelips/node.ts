@@ -12,11 +12,8 @@
  * handlers.ts, one function per message type.
  */
 import { every, type TimerHandle } from '../../core/clock.js';
-import { keywords, matchesAll } from '../../core/keywords.js';
 import { kelipsMessageSize } from '../../protocol/kelips/encode.js';
-import { KelipsLimits } from '../../protocol/kelips/constants.js';
 import type { KelipsMessage, KelipsTuple, MemberEntry, PongMsg } from '../../protocol/kelips/messages.js';
-import { canonicalSha1Urn } from '../../protocol/urn.js';
 import { searchIterable } from '../search-iterable.js';
 import type {
   RouterStats,
@@ -37,13 +34,12 @@ import { ActiveLookup, type LookupCallbacks, type LookupSpec } from './lookup.js
 import { Membership } from './membership.js';
 import type { Peer } from './peers.js';
 import { Publisher } from './publish.js';
+import { bareLookup, startKelipsSearch } from './search.js';
 import { type StoreOutcome, TupleStore } from './tuples.js';
 import type { KelipsComponents, KelipsInit, KelipsLookupResult, KelipsRouter } from './types.js';
 
 /** probes in flight at most */
 const MAX_PROBES = 16;
-/** hits one search delivers at most */
-const MAX_HITS_PER_SEARCH = 1000;
 
 export class KelipsNode implements KelipsRouter, TransportHandler<KelipsMessage> {
   readonly kind = 'kelips' as const;
@@ -377,7 +373,7 @@ export class KelipsNode implements KelipsRouter, TransportHandler<KelipsMessage>
   // ---- searching ----------------------------------------------------------------------------
 
   /** starts a lookup; undefined when it cannot start (not running, k unknown, too many) */
-  private begin(spec: LookupSpec, cb: LookupCallbacks): ActiveLookup | undefined {
+  begin(spec: LookupSpec, cb: LookupCallbacks): ActiveLookup | undefined {
     const mem = this.mem;
     if (!this.running || mem === undefined || this.lookups.size >= mem.cfg.maxActiveSearches)
       return undefined;
@@ -389,79 +385,11 @@ export class KelipsNode implements KelipsRouter, TransportHandler<KelipsMessage>
   }
 
   lookup(key: string, words: readonly string[], cb: (r: KelipsLookupResult) => void): { cancel(): void } {
-    const spec: LookupSpec = {
-      key,
-      words,
-      urn: key.startsWith('urn:') ? key : undefined,
-      maxResults: this.cfg?.maxResults ?? KELIPS_DEFAULTS.maxResults,
-    };
-    // the callbacks may run inside begin() (a local answer), before it returns
-    const box: { l: ActiveLookup | undefined } = { l: undefined };
-    const l = this.begin(spec, {
-      answer: (tuples, rpcs) => {
-        this.c.lookupsAnswered++;
-        cb({ ok: true, rpcs, timeouts: box.l?.timeouts ?? 0, tuples });
-      },
-      fail: () => {
-        this.c.lookupsFailed++;
-        cb({ ok: false, rpcs: box.l?.sent ?? 0, timeouts: box.l?.timeouts ?? 0, tuples: [] });
-      },
-    });
-    box.l = l;
-    if (l === undefined) cb({ ok: false, rpcs: 0, timeouts: 0, tuples: [] });
-    return { cancel: () => l?.end() };
+    return bareLookup(this, key, words, cb);
   }
 
   startSearch(q: SearchRequest, sink: SearchSink): SearchHandle {
-    const words = keywords(q.text).filter((w) => Buffer.byteLength(w, 'utf8') <= KelipsLimits.MAX_WORD_BYTES);
-    const urn = q.urn === undefined ? undefined : canonicalSha1Urn(q.urn);
-    const cfg = this.cfg;
-    let key: string | undefined = urn;
-    // the rarest word is the one to hash; length is our proxy for rarity
-    if (key === undefined) for (const w of words) if (key === undefined || w.length > key.length) key = w;
-    if (cfg === undefined || key === undefined || (q.urn !== undefined && urn === undefined)) {
-      sink.end('failed');
-      return { cancel: () => {} };
-    }
-    const maxHits = Math.min(q.maxHits ?? MAX_HITS_PER_SEARCH, MAX_HITS_PER_SEARCH);
-    const spec: LookupSpec = {
-      key,
-      words: words.slice(0, KelipsLimits.MAX_WORDS),
-      urn,
-      maxResults: Math.min(cfg.maxResults, maxHits),
-    };
-    const seen = new Set<string>();
-    const own = this.init.holder;
-    let hits = 0;
-    const l = this.begin(spec, {
-      answer: (tuples, rpcs) => {
-        this.c.lookupsAnswered++;
-        for (const t of tuples) {
-          if (!cfg.includeOwnFiles && t.serventId === own.serventId && t.ip === own.ip && t.port === own.port)
-            continue;
-          if (urn !== undefined && t.urn !== urn) continue;
-          if (words.length > 0 && !matchesAll(words, new Set(keywords(t.name)))) continue;
-          const id = `${t.ip}:${t.port}/${t.index}/${t.serventId}`;
-          if (seen.has(id)) continue;
-          seen.add(id);
-          sink.hit(toHit(t, rpcs));
-          if (++hits >= maxHits) {
-            sink.end('limit');
-            return;
-          }
-        }
-        sink.end('complete');
-      },
-      fail: (reason) => {
-        this.c.lookupsFailed++;
-        sink.end(reason);
-      },
-    });
-    if (l === undefined) {
-      sink.end('failed');
-      return { cancel: () => {} };
-    }
-    return { cancel: () => l.end() };
+    return startKelipsSearch(this, q, sink);
   }
 
   search(q: SearchRequest, signal: AbortSignal): AsyncIterable<SearchHit> {
@@ -518,15 +446,6 @@ export class KelipsNode implements KelipsRouter, TransportHandler<KelipsMessage>
       extra: c.toRecord(),
     };
   }
-}
-
-function toHit(t: KelipsTuple, rpcs: number): SearchHit {
-  return {
-    holder: { ip: t.ip, port: t.port, serventId: t.serventId, needsPush: false },
-    file: { index: t.index, name: t.name, size: t.size, urn: t.urn },
-    hops: rpcs,
-    backend: 'kelips',
-  };
 }
 
 export function createKelipsRouter(components: KelipsComponents, init: KelipsInit): KelipsRouter {
