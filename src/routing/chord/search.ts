@@ -6,6 +6,9 @@
  * intersection. A urn query looks up the urn itself. The searcher re-checks every
  * pointer (a hostile owner cannot inject non-matching hits) and drops duplicates.
  *
+ * The key's owner is asked first; when it has nothing for the query, its successor (a
+ * replica holder, and the previous owner if the owner just joined) is asked once.
+ *
  * Hit `hops` = the lookup's path length in the papers' convention (nodes that answered a
  * FIND up to the key's predecessor; 0 when our own state resolved the key).
  */
@@ -96,6 +99,8 @@ export function startChordSearch(node: ChordNode, q: SearchRequest, sink: Search
       if (ended) return;
       if (res.next !== undefined && page + 1 < node.cfg.maxFetchPages)
         fetch(key, owners, i, res.next, page + 1);
+      else if (offset === 0 && res.pointers.length === 0 && i === 0 && owners.length > 1)
+        fetch(key, owners, 1, 0, page);
       else end('complete');
       return;
     }
@@ -126,6 +131,10 @@ export function startChordSearch(node: ChordNode, q: SearchRequest, sink: Search
         if (ended) return;
         if (reply.next !== undefined && reply.next > offset && page + 1 < node.cfg.maxFetchPages) {
           fetch(key, owners, i, reply.next, page + 1);
+        } else if (offset === 0 && reply.pointers.length === 0 && i === 0 && owners.length > 1) {
+          // nothing at the owner: it may have just joined and not received the pointers
+          // yet; its successor (the previous owner, a replica holder) is asked once
+          fetch(key, owners, 1, 0, page);
         } else end('complete');
       },
     );
